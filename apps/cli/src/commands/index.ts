@@ -1,0 +1,5 @@
+import type { CommandModule } from './command-module.js';
+import { profileCommand } from './profile-command.js';
+
+/** Every subcommand of `litestage`, in the order `--help` lists them. */
+export const commands: readonly CommandModule[] = [profileCommand];

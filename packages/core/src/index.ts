@@ -1,0 +1,2 @@
+// Nothing is public yet: exports arrive with the first real component of this package.
+export {};

@@ -1,0 +1,146 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The rules every workspace package follows (see DESIGN.md, "Packages"), checked on the
+ * package manifests themselves so a new package cannot quietly break them.
+ */
+
+const root = new URL('..', import.meta.url).pathname;
+
+interface Manifest {
+  name: string;
+  private?: boolean;
+  type?: string;
+  exports?: Record<string, unknown>;
+  files?: string[];
+  engines?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+const workspaceDirs = ['packages', 'apps', 'tooling'].flatMap((group) =>
+  readdirSync(join(root, group), { withFileTypes: true })
+    .filter(
+      (entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, 'package.json')),
+    )
+    .map((entry) => `${group}/${entry.name}`),
+);
+
+const manifests = new Map<string, Manifest>(
+  workspaceDirs.map((dir) => [
+    dir,
+    JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')),
+  ]),
+);
+
+/** Which of our packages each package may depend on at run time (DESIGN.md). */
+const allowedInternal: Record<string, string[]> = {
+  '@litestage/profile': [],
+  '@litestage/sampler': [],
+  '@litestage/core': ['@litestage/profile', '@litestage/sampler'],
+  '@litestage/tasks': ['@litestage/core', '@litestage/profile'],
+  '@litestage/search': [
+    '@litestage/core',
+    '@litestage/tasks',
+    '@litestage/profile',
+    '@litestage/sampler',
+  ],
+  '@litestage/model': ['@litestage/core', '@litestage/profile'],
+  '@litestage/backend-node': ['@litestage/core', '@litestage/model', '@litestage/profile'],
+  '@litestage/backend-web': ['@litestage/core', '@litestage/model', '@litestage/profile'],
+  '@litestage/demo-model': ['@litestage/model', '@litestage/core', '@litestage/profile'],
+};
+const apps = new Set(['@litestage/cli', '@litestage/demo']);
+
+function catalogNames(): Set<string> {
+  const yaml = readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8');
+  const block = yaml.split(/^catalog:\s*$/m)[1]?.split(/^\S/m)[0] ?? '';
+  return new Set([...block.matchAll(/^\s+"?([^":\s]+)"?:/gm)].map((match) => match[1] as string));
+}
+
+describe('workspace layout', () => {
+  it('has every package of the design', () => {
+    expect(workspaceDirs.sort()).toEqual(
+      [
+        'apps/cli',
+        'apps/demo',
+        'packages/backend-node',
+        'packages/backend-web',
+        'packages/core',
+        'packages/demo-model',
+        'packages/model',
+        'packages/profile',
+        'packages/sampler',
+        'packages/search',
+        'packages/tasks',
+        'tooling/bench',
+        'tooling/tsconfig',
+      ].sort(),
+    );
+  });
+});
+
+describe.each([...manifests])('%s', (dir, manifest) => {
+  const isTsconfig = dir === 'tooling/tsconfig';
+
+  it('is an ES module for Node >= 20 with a files whitelist', () => {
+    expect(manifest.type).toBe('module');
+    expect(manifest.engines?.node).toBe('>=20');
+    expect(Array.isArray(manifest.files) && manifest.files.length > 0).toBe(true);
+  });
+
+  it('lists types first in its exports (the tsconfig package exports only JSON)', () => {
+    if (isTsconfig) {
+      const targets = Object.values(manifest.exports ?? {}) as string[];
+      expect(targets.length).toBeGreaterThan(0);
+      for (const target of targets) expect(target).toMatch(/\.json$/);
+      return;
+    }
+    const entry = manifest.exports?.['.'] as Record<string, string> | undefined;
+    expect(entry, 'exports["."]').toBeDefined();
+    expect(Object.keys(entry ?? {})[0]).toBe('types');
+    expect(manifest.files).toContain('dist');
+  });
+
+  it('has a README naming the package', () => {
+    const readme = readFileSync(join(root, dir, 'README.md'), 'utf8');
+    expect(readme).toContain(manifest.name);
+  });
+
+  it('is private exactly when it is an app or tooling', () => {
+    expect(Boolean(manifest.private)).toBe(!dir.startsWith('packages/'));
+  });
+
+  it('depends on our packages through workspace:* and in the allowed direction', () => {
+    const internal = Object.entries({
+      ...manifest.dependencies,
+      ...manifest.peerDependencies,
+    }).filter(([name]) => name.startsWith('@litestage/'));
+    for (const [, range] of internal) expect(range).toBe('workspace:*');
+    for (const [name, range] of Object.entries(manifest.devDependencies ?? {})) {
+      if (name.startsWith('@litestage/')) expect(range).toBe('workspace:*');
+    }
+    if (apps.has(manifest.name) || dir.startsWith('tooling/')) return;
+    const allowed = allowedInternal[manifest.name];
+    expect(allowed, `no dependency rule for ${manifest.name}`).toBeDefined();
+    for (const [name] of internal) expect(allowed).toContain(name);
+  });
+
+  it('takes shared versions from the catalog', () => {
+    const catalog = catalogNames();
+    const all = { ...manifest.dependencies, ...manifest.devDependencies };
+    for (const [name, range] of Object.entries(all)) {
+      if (catalog.has(name)) expect(range, name).toBe('catalog:');
+    }
+  });
+});
+
+describe('catalog', () => {
+  it('is read by this test', () => {
+    expect(catalogNames().has('typescript')).toBe(true);
+    expect(catalogNames().has('vitest')).toBe(true);
+  });
+});
