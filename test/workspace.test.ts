@@ -144,3 +144,22 @@ describe('catalog', () => {
     expect(catalogNames().has('vitest')).toBe(true);
   });
 });
+
+describe('changesets', () => {
+  const dir = join(root, '.changeset');
+  const published = new Set([...manifests.values()].filter((m) => !m.private).map((m) => m.name));
+  const files = readdirSync(dir).filter((f) => f.endsWith('.md') && f !== 'README.md');
+
+  it.each(files)('%s has frontmatter naming published packages and a summary', (file) => {
+    const text = readFileSync(join(dir, file), 'utf8');
+    const match = /^---\n([\s\S]*?)\n---\n\s*(\S[\s\S]*)$/.exec(text);
+    expect(match, 'frontmatter delimited by "---" lines, then a summary').not.toBeNull();
+    const lines = (match?.[1] ?? '').split('\n').filter((line) => line.trim() !== '');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      const entry = /^"(@litestage\/[a-z-]+)": (major|minor|patch)$/.exec(line);
+      expect(entry, line).not.toBeNull();
+      expect(published.has(entry?.[1] ?? ''), `${entry?.[1]} is a published package`).toBe(true);
+    }
+  });
+});
