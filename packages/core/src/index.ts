@@ -1,2 +1,8 @@
-// Nothing is public yet: exports arrive with the first real component of this package.
-export {};
+export {
+  type AnswerParse,
+  optionIndex,
+  optionLabel,
+  type Question,
+  type StageSpec,
+  type TaskFormat,
+} from './task-format.js';

@@ -1,7 +1,64 @@
 import { expect, it } from 'vitest';
 
-// Nothing is public yet; the first export added here must update this snapshot on purpose.
 it('exports exactly the public API', async () => {
   const api = await import('./index.js');
-  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`[]`);
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "ACTIVE_TIMES",
+      "CALIBRATION_PERCENT",
+      "COLOURS",
+      "DEFAULT_CREATURE_COUNT",
+      "DEFAULT_WORLD_SEED",
+      "DIETS",
+      "DatasetError",
+      "HABITATS",
+      "LEG_COUNTS",
+      "REAL_DATASETS",
+      "SIZES",
+      "SYNTHETIC_OPTION_COUNT",
+      "SYNTHETIC_SPLITS",
+      "SYNTHETIC_WORLD_VERSION",
+      "TINYTHINKER_ANSWER_PATTERN",
+      "TINYTHINKER_FORMAT_ID",
+      "accuracyOf",
+      "comparePaired",
+      "createTinyThinkerFormat",
+      "createWorld",
+      "generateSyntheticQuestions",
+      "getTaskFormat",
+      "listTaskFormats",
+      "normalQuantile",
+      "parseDataset",
+      "parseOptionAnswer",
+      "parseQuestionRecords",
+      "questionOfRecord",
+      "readTinyThinkerExemplars",
+      "registerTaskFormat",
+      "renderTinyThinkerQuestion",
+      "selectQuestions",
+      "splitOfQuestion",
+      "splitOfSyntheticKey",
+      "summarizeRun",
+      "syntheticQuestionKey",
+      "toQuestionRecord",
+      "wilsonInterval",
+      "worldFactSentences",
+    ]
+  `);
+});
+
+it('exports exactly the Node API from @litestage/tasks/node', async () => {
+  const api = await import('./node/index.js');
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "DEFAULT_SYNTHETIC_COUNTS",
+      "TASK_NAMES",
+      "collectTaskQuestions",
+      "loadDataset",
+      "loadQuestionRecords",
+      "loadTinyThinkerExemplars",
+      "recordsToJsonl",
+      "writeFileAtomic",
+    ]
+  `);
 });

@@ -1,0 +1,154 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli.js';
+import { captureIo } from '../test-utils/capture-io.js';
+
+const dir = await mkdtemp(join(tmpdir(), 'litestage-task-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+const sharedData = fileURLToPath(new URL('../../../../../shared/data/', import.meta.url));
+
+async function run(...argv: string[]) {
+  const io = captureIo();
+  const code = await runCli(argv, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+describe('litestage task export', () => {
+  it('prints synthetic questions as JSONL with three gold stage texts', async () => {
+    const { code, out, err } = await run(
+      'task',
+      'export',
+      '--task',
+      'synthetic',
+      '--split',
+      'train',
+      '--limit',
+      '5',
+      '--seed',
+      '1',
+    );
+    expect(code).toBe(0);
+    expect(err).toBe('');
+    const lines = out.trimEnd().split('\n');
+    expect(lines).toHaveLength(5);
+    for (const line of lines) {
+      const record = JSON.parse(line);
+      expect(record).toMatchObject({
+        task: 'synthetic',
+        options: expect.any(Array),
+        answer: expect.stringMatching(/^[A-D]$/),
+      });
+      expect(Object.keys(record.gold)).toEqual(['recall', 'analyze', 'summarize']);
+      expect(record.gold.summarize).toBe(`So the answer is option ${record.answer}.`);
+    }
+    const again = await run(
+      'task',
+      'export',
+      '--task',
+      'synthetic',
+      '--split',
+      'train',
+      '--limit',
+      '5',
+      '--seed',
+      '1',
+    );
+    expect(again.out).toBe(out);
+  });
+
+  it('writes a real dataset subset to a file', async () => {
+    const out = join(dir, 'obqa.jsonl');
+    const file = join(sharedData, 'tinythinker/obqa/original/test.jsonl');
+    const result = await run(
+      'task',
+      'export',
+      '--task',
+      'obqa',
+      '--file',
+      file,
+      '--limit',
+      '7',
+      '--seed',
+      '2',
+      '--out',
+      out,
+    );
+    expect(result.code).toBe(0);
+    expect(result.err).toBe(`wrote 7 questions to ${out}\n`);
+    const records = (await readFile(out, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records).toHaveLength(7);
+    expect(records.every((r) => r.options.length === 4 && r.gold === undefined)).toBe(true);
+  });
+
+  it('reports bad requests on one line', async () => {
+    expect(await run('task', 'export', '--task', 'csqa')).toEqual({
+      code: 1,
+      out: '',
+      err: 'litestage: --file is required for csqa: the dataset file to read\n',
+    });
+    const badLimit = await run('task', 'export', '--task', 'synthetic', '--limit', 'ten');
+    expect(badLimit.code).not.toBe(0);
+    expect(badLimit.err).toBe(
+      "litestage: option '--limit <n>' argument 'ten' is invalid. expected a non-negative integer.\n",
+    );
+    const badTask = await run('task', 'export', '--task', 'gsm8k');
+    expect(badTask.err).toMatch(
+      /argument 'gsm8k' is invalid\. expected one of synthetic, csqa, obqa, strategyqa\./,
+    );
+    const missing = await run(
+      'task',
+      'export',
+      '--task',
+      'strategyqa',
+      '--file',
+      join(dir, 'nope.json'),
+    );
+    expect(missing).toEqual({
+      code: 1,
+      out: '',
+      err: `litestage: ${join(dir, 'nope.json')}: file not found\n`,
+    });
+  });
+});
+
+describe('litestage task show', () => {
+  it('prints every stage prompt and gold output of a synthetic question', async () => {
+    const { code, out } = await run(
+      'task',
+      'show',
+      '--task',
+      'synthetic',
+      '--split',
+      'test',
+      '--index',
+      '2',
+    );
+    expect(code).toBe(0);
+    expect(out).toMatch(
+      /^# synthetic-v1-seed1-n160\/test\/s1\/000002 \(synthetic\), answer [A-D]\n/,
+    );
+    expect(out).toMatch(
+      /## recall: prompt\nWhich creature [^\n]+\?\n\(A\) \w+ \(B\) \w+ \(C\) \w+ \(D\) \w+\nRecall:\n## recall: gold output\n\(A\) /,
+    );
+    expect(out).toMatch(
+      /## summarize: prompt\n[\s\S]*\nAnalyze: For option A, [^\n]+\nSummarize:\n## summarize: gold output\nSo the answer is option [A-D]\.\n$/,
+    );
+  });
+});
+
+describe('litestage task world', () => {
+  it('writes the world with its facts', async () => {
+    const { code, out } = await run('task', 'world');
+    expect(code).toBe(0);
+    const world = JSON.parse(out);
+    expect(world.id).toBe('synthetic-v1-seed1-n160');
+    expect(world.creatures).toHaveLength(160);
+    expect(world.facts).toHaveLength(960);
+  });
+});

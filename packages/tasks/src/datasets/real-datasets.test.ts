@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { sharedFile } from '../test-utils/shared-data.js';
+import { DatasetError } from './dataset-error.js';
+import { parseDataset, type RealDatasetName } from './real-datasets.js';
+
+const files = {
+  csqaDev: sharedFile('tinythinker/csqa/original/dev_rand_split.jsonl'),
+  obqaTest: sharedFile('tinythinker/obqa/original/test.jsonl'),
+  strategyTrain: sharedFile('strategyqa/strategyqa_train.json'),
+};
+const read = (file: string) => readFileSync(file, 'utf8');
+const parse = (dataset: RealDatasetName, text: string, lenient = false) =>
+  parseDataset(dataset, text, { source: 'copy.jsonl', lenient });
+
+describe('real datasets', () => {
+  it('reads CommonsenseQA dev: 1,221 questions of 5 options', () => {
+    const { questions, skipped } = parseDataset('csqa', read(files.csqaDev), {
+      source: files.csqaDev,
+    });
+    expect(questions).toHaveLength(1221);
+    expect(skipped).toEqual([]);
+    expect(questions.every((q) => q.options.length === 5 && /^[A-E]$/.test(q.answer ?? ''))).toBe(
+      true,
+    );
+    expect(questions[0]).toEqual({
+      id: '1afa02df02c908a558b4036e80242fac',
+      question:
+        'A revolving door is convenient for two direction travel, but it also serves as a security measure at a what?',
+      options: ['bank', 'library', 'department store', 'mall', 'new york'],
+      answer: 'A',
+    });
+  });
+
+  it('reads OpenBookQA test: 500 questions of 4 options', () => {
+    const { questions } = parseDataset('obqa', read(files.obqaTest), { source: files.obqaTest });
+    expect(questions).toHaveLength(500);
+    expect(questions.every((q) => q.options.length === 4 && /^[A-D]$/.test(q.answer ?? ''))).toBe(
+      true,
+    );
+  });
+
+  it('reads StrategyQA train: 1,855 yes/no questions as options A/B', () => {
+    const { questions } = parseDataset('strategyqa', read(files.strategyTrain), {
+      source: files.strategyTrain,
+    });
+    expect(questions).toHaveLength(1855);
+    expect(questions[0]).toEqual({
+      id: 'strategyqa_train-0',
+      question: 'Is Saturn named after king of gods in Greek mythology?',
+      options: ['yes', 'no'],
+      answer: 'B',
+    });
+    expect(questions.filter((q) => q.answer === 'A')).toHaveLength(868);
+  });
+});
+
+describe('broken copies', () => {
+  const lines = read(files.csqaDev).split('\n').slice(0, 4);
+  const withLine = (index: number, replacement: string) =>
+    lines.map((line, i) => (i === index ? replacement : line)).join('\n');
+
+  it.each([
+    ['a line that is not JSON', '{"id": "x", ', /copy\.jsonl:3: not valid JSON/],
+    [
+      'a missing stem',
+      '{"id": "x", "question": {"choices": []}, "answerKey": "A"}',
+      /copy\.jsonl:3: "question\.stem" must be/,
+    ],
+    [
+      'four choices in CSQA',
+      JSON.stringify({
+        id: 'x',
+        question: { stem: 's', choices: 'ABCD'.split('').map((label) => ({ label, text: label })) },
+        answerKey: 'A',
+      }),
+      /copy\.jsonl:3: expected 5 choices, found 4/,
+    ],
+    [
+      'an answer key that is no label',
+      JSON.stringify({
+        id: 'x',
+        question: {
+          stem: 's',
+          choices: 'ABCDE'.split('').map((label) => ({ label, text: label })),
+        },
+        answerKey: 'F',
+      }),
+      /copy\.jsonl:3: "answerKey" "F" is not one of the choice labels/,
+    ],
+    [
+      'labels out of order',
+      JSON.stringify({
+        id: 'x',
+        question: {
+          stem: 's',
+          choices: 'BACDE'.split('').map((label) => ({ label, text: label })),
+        },
+        answerKey: 'A',
+      }),
+      /copy\.jsonl:3: choice 0 has label "B", expected "A"/,
+    ],
+  ])('refuses %s, naming file and line', (_, replacement, message) => {
+    expect(() => parse('csqa', withLine(2, replacement))).toThrow(message);
+    expect(() => parse('csqa', withLine(2, replacement))).toThrow(DatasetError);
+  });
+
+  it('refuses a duplicate id', () => {
+    expect(() => parse('csqa', withLine(3, lines[0] as string))).toThrow(
+      /copy\.jsonl:4: duplicate id "1afa02df02c908a558b4036e80242fac" \(first at:1\)/,
+    );
+  });
+
+  it('skips and counts malformed lines when lenient', () => {
+    const { questions, skipped } = parse('csqa', withLine(1, 'garbage'), true);
+    expect(questions).toHaveLength(3);
+    expect(skipped).toEqual([
+      { location: { line: 2 }, reason: expect.stringMatching(/^not valid JSON/) },
+    ]);
+  });
+
+  it('refuses a StrategyQA item without a yes/no answer, naming its index', () => {
+    const items = JSON.parse(read(files.strategyTrain)).slice(0, 3);
+    items[1].answer = 'Maybe.';
+    expect(() => parse('strategyqa', JSON.stringify(items))).toThrow(
+      'copy.jsonl item 1: "answer" must be "Yes." or "No." (or a boolean), got "Maybe."',
+    );
+    expect(parse('strategyqa', JSON.stringify(items), true).skipped).toHaveLength(1);
+    expect(() => parse('strategyqa', '{"question": "x"}')).toThrow(
+      'copy.jsonl: expected a JSON array of questions',
+    );
+  });
+
+  it('reads OBQA lines with the wrong option count as errors', () => {
+    const csqaLine = lines[0] as string;
+    expect(() => parse('obqa', csqaLine)).toThrow(/expected 4 choices, found 5/);
+  });
+});

@@ -1,0 +1,49 @@
+import type { TaskFormat } from '@litestage/core';
+import {
+  createTinyThinkerFormat,
+  TINYTHINKER_FORMAT_ID,
+  type TinyThinkerOptions,
+} from './tinythinker-format.js';
+
+/** Builds a format; `options` are the format's own (TinyThinker's few-shot preamble, say). */
+export type TaskFormatFactory = (options?: Record<string, unknown>) => TaskFormat;
+
+const factories = new Map<string, TaskFormatFactory>();
+
+/**
+ * Makes a format available by name to `getTaskFormat` (and so to `--task-format` in the
+ * CLI). Registering a taken name throws unless `replace` is set.
+ */
+export function registerTaskFormat(
+  name: string,
+  factory: TaskFormatFactory,
+  { replace = false }: { replace?: boolean } = {},
+): void {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+    throw new Error(
+      `format name must be lowercase letters, digits and "-": ${JSON.stringify(name)}`,
+    );
+  }
+  if (factories.has(name) && !replace) {
+    throw new Error(`a task format named "${name}" is already registered`);
+  }
+  factories.set(name, factory);
+}
+
+export function getTaskFormat(name: string, options?: Record<string, unknown>): TaskFormat {
+  const factory = factories.get(name);
+  if (!factory) {
+    throw new Error(
+      `unknown task format "${name}"; registered formats: ${listTaskFormats().join(', ')}`,
+    );
+  }
+  return factory(options);
+}
+
+export function listTaskFormats(): string[] {
+  return [...factories.keys()].sort();
+}
+
+registerTaskFormat(TINYTHINKER_FORMAT_ID, (options) =>
+  createTinyThinkerFormat(options as TinyThinkerOptions | undefined),
+);

@@ -1,0 +1,102 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseQuestionRecords } from '../question-record.js';
+import { sharedFile } from '../test-utils/shared-data.js';
+import { collectTaskQuestions, loadDataset, recordsToJsonl, writeFileAtomic } from './index.js';
+
+const dir = await mkdtemp(join(tmpdir(), 'litestage-tasks-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('collectTaskQuestions', () => {
+  it('exports synthetic questions with gold stages and the rendered trace', async () => {
+    const { records } = await collectTaskQuestions({
+      task: 'synthetic',
+      split: 'train',
+      limit: 5,
+      seed: 1,
+    });
+    expect(records).toHaveLength(5);
+    for (const record of records) {
+      expect(Object.keys(record.gold ?? {})).toEqual(['recall', 'analyze', 'summarize']);
+      expect(record.text).toBe(
+        `${record.question}\n${record.options.map((o, i) => `(${'ABCD'[i]}) ${o}`).join(' ')}\n` +
+          `Recall: ${record.gold?.recall}\nAnalyze: ${record.gold?.analyze}\nSummarize: ${record.gold?.summarize}\n`,
+      );
+    }
+    const text = recordsToJsonl(records);
+    expect(parseQuestionRecords(text, 'x.jsonl')).toEqual(JSON.parse(JSON.stringify(records)));
+  });
+
+  it('splits a real file into disjoint calib and test parts', async () => {
+    const file = sharedFile('tinythinker/csqa/original/dev_rand_split.jsonl');
+    const calib = await collectTaskQuestions({ task: 'csqa', file, split: 'calib' });
+    const test = await collectTaskQuestions({ task: 'csqa', file, split: 'test' });
+    const all = await collectTaskQuestions({ task: 'csqa', file });
+    expect(calib.records.length + test.records.length).toBe(1221);
+    expect(all.records).toHaveLength(1221);
+    const calibIds = new Set(calib.records.map((r) => r.id));
+    expect(test.records.some((r) => calibIds.has(r.id))).toBe(false);
+    const limited = await collectTaskQuestions({
+      task: 'csqa',
+      file,
+      split: 'test',
+      limit: 10,
+      seed: 3,
+    });
+    expect(limited.records).toHaveLength(10);
+    expect(limited.records.every((r) => !calibIds.has(r.id))).toBe(true);
+  });
+
+  it('explains what it cannot do', async () => {
+    await expect(collectTaskQuestions({ task: 'csqa' })).rejects.toThrow(
+      /--file is required for csqa/,
+    );
+    const file = sharedFile('tinythinker/obqa/original/test.jsonl');
+    await expect(collectTaskQuestions({ task: 'obqa', file, split: 'train' })).rejects.toThrow(
+      /no train split/,
+    );
+    await expect(collectTaskQuestions({ task: 'synthetic', split: 'all' })).rejects.toThrow(
+      /need a split/,
+    );
+    await expect(loadDataset('obqa', join(dir, 'missing.jsonl'))).rejects.toThrow(
+      /missing\.jsonl: file not found/,
+    );
+  });
+});
+
+describe('parseQuestionRecords', () => {
+  it('names the line of a bad record', () => {
+    const good = JSON.stringify({
+      id: 'a',
+      task: 't',
+      question: 'q',
+      options: ['x', 'y'],
+      answer: 'B',
+    });
+    const bad = JSON.stringify({
+      id: 'b',
+      task: 't',
+      question: 'q',
+      options: ['x', 'y'],
+      answer: 'C',
+    });
+    expect(() => parseQuestionRecords(`${good}\n${bad}\n`, 'd.jsonl')).toThrow(
+      'd.jsonl:2: "answer" "C" is not one of the option labels',
+    );
+    expect(() => parseQuestionRecords(`${good}\n${good}\n`, 'd.jsonl')).toThrow(
+      'd.jsonl:2: duplicate id "a"',
+    );
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('writes the whole file and leaves no temporary file behind', async () => {
+    const file = join(dir, 'out.jsonl');
+    await writeFileAtomic(file, 'one\ntwo\n');
+    expect(await readFile(file, 'utf8')).toBe('one\ntwo\n');
+    await expect(writeFileAtomic(join(dir, 'no-such-dir', 'x'), 'x')).rejects.toThrow();
+    expect(await readdir(dir)).toEqual(['out.jsonl']);
+  });
+});
