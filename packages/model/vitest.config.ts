@@ -4,5 +4,7 @@ export default defineProject({
   test: {
     name: 'model',
     include: ['src/**/*.test.ts'],
+    // Generous: CI machines are small and shared; speed is measured by benchmarks, not here.
+    testTimeout: 60_000,
   },
 });

@@ -6,3 +6,4 @@ export {
   type StageSpec,
   type TaskFormat,
 } from './task-format.js';
+export type { Tokenizer, TokenStreamDecoder } from './tokenizer.js';

@@ -96,7 +96,7 @@ describe('synthetic questions', () => {
   it('keep train, calib and test disjoint for any seeds', () => {
     const bySplit = (split: SyntheticSplit, seed: number, count: number) =>
       new Set(generateSyntheticQuestions(world, { split, count, seed }).map(keyOf));
-    const train = new Set([...bySplit('train', 1, 4000), ...bySplit('train', 5, 2000)]);
+    const train = new Set([...bySplit('train', 1, 2000), ...bySplit('train', 5, 1000)]);
     const calib = new Set([...bySplit('calib', 1, 500), ...bySplit('calib', 9, 500)]);
     const testKeys = new Set([...bySplit('test', 1, 500), ...bySplit('test', 3, 500)]);
     for (const key of calib) expect(train.has(key) || testKeys.has(key)).toBe(false);
