@@ -1,2 +1,10 @@
-// Nothing is public yet: exports arrive with the first real component of this package.
-export {};
+import { registerBackend } from '@litestage/core';
+import { nodeBackend } from './node-backend.js';
+
+registerBackend('node', nodeBackend, 100);
+
+export {
+  NODE_EXECUTION_PROVIDERS,
+  type NodeExecutionProvider,
+  nodeBackend,
+} from './node-backend.js';

@@ -4,8 +4,12 @@ it('exports exactly the public API', async () => {
   const api = await import('./index.js');
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
+      "BackendResolutionError",
+      "listBackends",
       "optionIndex",
       "optionLabel",
+      "registerBackend",
+      "resolveBackend",
     ]
   `);
 });

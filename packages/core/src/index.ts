@@ -1,3 +1,21 @@
+export type {
+  Backend,
+  BundleGraph,
+  BundleManifest,
+  BundleSource,
+  LoadOptions,
+  ModelSession,
+  Sequence,
+  SkipMask,
+  StepRequest,
+  StepResult,
+} from './backend.js';
+export {
+  BackendResolutionError,
+  listBackends,
+  registerBackend,
+  resolveBackend,
+} from './backend-registry.js';
 export {
   type AnswerParse,
   optionIndex,

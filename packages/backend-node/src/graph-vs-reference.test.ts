@@ -1,0 +1,302 @@
+import type { ModelSession, SkipMask } from '@litestage/core';
+import {
+  createRandomWeights,
+  type DecoderConfig,
+  dequantizeInt4,
+  dequantizeInt8,
+  MemoryWeightSource,
+  quantizeInt4,
+  quantizeInt8,
+  ReferenceModel,
+  type WeightSource,
+} from '@litestage/model';
+import { afterAll, describe, expect, it } from 'vitest';
+import { nodeBackend } from './node-backend.js';
+import { memoryBundle, tinyConfig } from './test-utils/memory-bundle.js';
+
+const sessions: ModelSession[] = [];
+afterAll(async () => {
+  for (const session of sessions) await session.dispose();
+});
+
+async function load(
+  config: DecoderConfig,
+  weights: WeightSource,
+  options: Parameters<typeof memoryBundle>[2] = {},
+) {
+  const session = await nodeBackend.load(await memoryBundle(config, weights, options), {
+    threads: 1,
+  });
+  sessions.push(session);
+  return session;
+}
+
+/** A deterministic stream of skip masks. */
+function maskStream(layers: number, seed: number): () => SkipMask {
+  let state = seed;
+  const bit = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return (state >>> 16) % 3 === 0;
+  };
+  return () => ({
+    attn: Array.from({ length: layers }, bit),
+    ffn: Array.from({ length: layers }, bit),
+  });
+}
+
+function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++)
+    max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
+  return max;
+}
+
+/** Prefill 5 tokens, then 8 decode steps, each under its own random mask; compares everything. */
+async function compareWithReference(
+  config: DecoderConfig,
+  graphWeights: WeightSource,
+  referenceWeights: WeightSource,
+  options: Parameters<typeof memoryBundle>[2] & { seed?: number; tolerance?: number } = {},
+) {
+  const session = await load(config, graphWeights, options);
+  const reference = await ReferenceModel.load(config, referenceWeights);
+  const sequence = session.createSequence();
+  const cache = reference.createCache();
+  const nextMask = maskStream(config.numLayers, options.seed ?? 7);
+  const tolerance = options.tolerance ?? 1e-4;
+  let tokens = [1, 5, 9, 17, 33];
+  let worst = 0;
+  for (let step = 0; step < 9; step++) {
+    const skip = nextMask();
+    const got = await session.step(sequence, { tokens, skip, withCosines: true, allLogits: true });
+    const want = reference.forward(cache, tokens, skip, {
+      propagateKv: Boolean(options.propagateKv),
+    });
+    const flat = new Float32Array(want.logits.length * config.vocabSize);
+    for (const [i, row] of want.logits.entries()) flat.set(row, i * config.vocabSize);
+    worst = Math.max(worst, maxDifference(got.logits, flat));
+    for (let j = 0; j < config.numLayers; j++) {
+      expect(maxDifference(got.cosAttn?.[j] ?? [], want.cosAttn[j] ?? [])).toBeLessThanOrEqual(
+        tolerance,
+      );
+      expect(maxDifference(got.cosFfn?.[j] ?? [], want.cosFfn[j] ?? [])).toBeLessThanOrEqual(
+        tolerance,
+      );
+    }
+    expect(sequence.layerLengths()).toEqual(cache.keys.map((k) => k.length));
+    tokens = [(step * 13 + 7) % config.vocabSize];
+  }
+  expect(worst).toBeLessThanOrEqual(tolerance);
+  return { session, sequence };
+}
+
+describe('the gated graph against the TypeScript reference', () => {
+  it.each([
+    ['MHA (GQA ratio 1), untied', tinyConfig({ numKvHeads: 4 })],
+    ['GQA ratio 2, tied embeddings', tinyConfig({ numKvHeads: 2, tieWordEmbeddings: true })],
+    [
+      'GQA ratio 4, interleaved rotary (llama2.c)',
+      tinyConfig({ numKvHeads: 1, ropeStyle: 'interleaved' }),
+    ],
+    [
+      'Qwen2 biases, tied',
+      tinyConfig({
+        architecture: 'qwen2',
+        attentionBias: true,
+        tieWordEmbeddings: true,
+        ropeTheta: 1e6,
+      }),
+    ],
+    [
+      'interleaved rotary with biases',
+      tinyConfig({ attentionBias: true, ropeStyle: 'interleaved' }),
+    ],
+    [
+      'Llama-3 rope scaling',
+      tinyConfig({
+        ropeTheta: 500000,
+        ropeScaling: {
+          type: 'llama3',
+          factor: 8,
+          lowFreqFactor: 1,
+          highFreqFactor: 4,
+          originalMaxPositionEmbeddings: 16,
+        },
+      }),
+    ],
+    ['linear rope scaling', tinyConfig({ ropeScaling: { type: 'linear', factor: 2 } })],
+    ['head dim other than hidden/heads', tinyConfig({ headDim: 16, numHeads: 2, numKvHeads: 1 })],
+  ])('%s: logits and cosines within 1e-4 under random skip masks', async (_, config) => {
+    const weights = createRandomWeights(config, 11);
+    await compareWithReference(config, weights, weights);
+  });
+
+  it('propagate build: a skipped attention sub-layer still writes its K/V', async () => {
+    const config = tinyConfig();
+    const weights = createRandomWeights(config, 5);
+    const { sequence } = await compareWithReference(config, weights, weights, {
+      propagateKv: true,
+      seed: 3,
+    });
+    const lengths = sequence.layerLengths();
+    expect(new Set(lengths)).toEqual(new Set([sequence.length]));
+  });
+
+  it('without propagate, layers whose attention was skipped have shorter caches', async () => {
+    const config = tinyConfig();
+    const session = await load(config, createRandomWeights(config, 2));
+    const sequence = session.createSequence();
+    await session.step(sequence, { tokens: [1, 2, 3] });
+    await session.step(sequence, {
+      tokens: [4],
+      skip: { attn: [false, true, false], ffn: [false, false, false] },
+    });
+    expect(sequence.layerLengths()).toEqual([4, 3, 4]);
+    expect(sequence.length).toBe(4);
+    sequence.reset();
+    expect(sequence.layerLengths()).toEqual([0, 0, 0]);
+    expect(sequence.length).toBe(0);
+  });
+
+  it('skipping every sub-layer is embedding -> final norm -> head', async () => {
+    const config = tinyConfig();
+    const weights = createRandomWeights(config, 4);
+    const session = await load(config, weights);
+    const all = Array(config.numLayers).fill(true);
+    const result = await session.step(session.createSequence(), {
+      tokens: [7],
+      skip: { attn: all, ffn: all },
+    });
+    const embed = await weights.read('model.embed_tokens.weight');
+    const norm = await weights.read('model.norm.weight');
+    const head = await weights.read('lm_head.weight');
+    const d = config.hiddenSize;
+    const x = embed.slice(7 * d, 8 * d);
+    const rms = 1 / Math.sqrt(x.reduce((s, v) => s + v * v, 0) / d + config.rmsNormEps);
+    const expected = Array.from({ length: config.vocabSize }, (_, v) => {
+      let sum = 0;
+      for (let i = 0; i < d; i++)
+        sum += (head[v * d + i] as number) * (x[i] as number) * rms * (norm[i] as number);
+      return sum;
+    });
+    expect(maxDifference(result.logits, expected)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('a skip set really changes the computation', async () => {
+    const config = tinyConfig();
+    const session = await load(config, createRandomWeights(config, 9));
+    const full = await session.step(session.createSequence(), { tokens: [3, 4, 5] });
+    const skipped = await session.step(session.createSequence(), {
+      tokens: [3, 4, 5],
+      skip: { attn: [false, false, false], ffn: [false, true, false] },
+    });
+    expect(maxDifference(full.logits, skipped.logits)).toBeGreaterThan(1e-3);
+  });
+
+  it('the plain graph equals the gated graph at full depth', async () => {
+    const config = tinyConfig();
+    const session = await load(config, createRandomWeights(config, 6));
+    const gated = await session.step(session.createSequence(), {
+      tokens: [3, 4, 5, 6],
+      allLogits: true,
+    });
+    const plain = await session.step(session.createSequence(), {
+      tokens: [3, 4, 5, 6],
+      allLogits: true,
+      plain: true,
+    });
+    expect(maxDifference(gated.logits, plain.logits)).toBeLessThanOrEqual(1e-5);
+    await expect(
+      session.step(session.createSequence(), {
+        tokens: [3],
+        plain: true,
+        skip: { attn: [true, false, false], ffn: [false, false, false] },
+      }),
+    ).rejects.toThrow(/plain graph cannot skip/);
+  });
+});
+
+describe('quantized and fp16 weights', () => {
+  /** The weights the quantized graph effectively uses, for the reference. */
+  async function effectiveWeights(
+    config: DecoderConfig,
+    weights: WeightSource,
+    kind: 'int8' | 'int4' | 'fp16',
+  ) {
+    const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+    for (const name of weights.names) {
+      const shape = weights.shape(name);
+      let data = await weights.read(name);
+      const isProjection = /\.(q|k|v|o|gate|up|down)_proj\.weight$/.test(name);
+      if (
+        kind === 'fp16' &&
+        (isProjection || name === 'model.embed_tokens.weight' || name === 'lm_head.weight')
+      ) {
+        data = Float32Array.from(data, (v) => {
+          const f16 = new Float32Array([v]);
+          return roundToHalf(f16[0] as number);
+        });
+      } else if (isProjection && kind !== 'fp16') {
+        const [out, inFeatures] = shape as [number, number];
+        data =
+          kind === 'int8'
+            ? dequantizeInt8(quantizeInt8(data, out, inFeatures), out, inFeatures)
+            : dequantizeInt4(quantizeInt4(data, out, inFeatures), out, inFeatures);
+      }
+      tensors.set(name, { shape, data });
+    }
+    expect(config.numLayers).toBeGreaterThan(0);
+    return new MemoryWeightSource(tensors, `${kind} view`);
+  }
+
+  it.each(['int8', 'int4'] as const)(
+    '%s graph equals the reference on dequantized weights',
+    async (kind) => {
+      const config = tinyConfig({ hiddenSize: 64, intermediateSize: 96, headDim: 16 });
+      const weights = createRandomWeights(config, 12);
+      await compareWithReference(config, weights, await effectiveWeights(config, weights, kind), {
+        quantization: kind,
+      });
+    },
+  );
+
+  it('fp16 weights equal the reference on fp16-rounded weights', async () => {
+    const config = tinyConfig();
+    const weights = createRandomWeights(config, 13);
+    await compareWithReference(config, weights, await effectiveWeights(config, weights, 'fp16'), {
+      dtype: 'fp16',
+    });
+  });
+});
+
+/** Rounds a float to the nearest float16 value (round half to even), as the converter stores it. */
+function roundToHalf(value: number): number {
+  if (!Number.isFinite(value) || value === 0) return value;
+  const exponent = Math.max(Math.floor(Math.log2(Math.abs(value))), -14);
+  const step = 2 ** (exponent - 10);
+  const scaled = value / step;
+  const floor = Math.floor(scaled);
+  const rest = scaled - floor;
+  const rounded = rest > 0.5 || (rest === 0.5 && floor % 2 !== 0) ? floor + 1 : floor;
+  return rounded * step;
+}
+
+describe('bad requests', () => {
+  it('refuses tokens outside the vocabulary, wrong masks and overlong sequences', async () => {
+    const config = tinyConfig({ maxPositionEmbeddings: 8 });
+    const session = await load(config, createRandomWeights(config, 1));
+    const sequence = session.createSequence();
+    await expect(session.step(sequence, { tokens: [61] })).rejects.toThrow(
+      /outside the vocabulary \(0\.\.60\)/,
+    );
+    await expect(
+      session.step(sequence, { tokens: [1], skip: { attn: [true], ffn: [false] } }),
+    ).rejects.toThrow(/needs 3 attention and 3 feed-forward flags/);
+    await expect(session.step(sequence, { tokens: Array(9).fill(1) })).rejects.toThrow(
+      /supports 8/,
+    );
+    await expect(session.step(sequence, { tokens: [] })).rejects.toThrow(/at least one token/);
+    expect(sequence.length).toBe(0);
+  });
+});

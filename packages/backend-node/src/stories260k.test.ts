@@ -1,0 +1,55 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadBundleTokenizer } from '@litestage/model';
+import { convertCheckpoint, openBundle } from '@litestage/model/node';
+import { afterAll, expect, it } from 'vitest';
+import { nodeBackend } from './node-backend.js';
+
+const data = fileURLToPath(new URL('../../../../shared/data/stories260k/', import.meta.url));
+const dir = await mkdtemp(join(tmpdir(), 'litestage-stories-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+function argmax(values: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++)
+    if ((values[i] as number) > (values[best] as number)) best = i;
+  return best;
+}
+
+it("reproduces llama2.c's greedy output for stories260K byte for byte", async () => {
+  const out = join(dir, 'bundle');
+  await convertCheckpoint({
+    input: join(data, 'stories260K.bin'),
+    tokenizer: join(data, 'tok512.bin'),
+    out,
+  });
+  const bundle = await openBundle(out);
+  expect(bundle.manifest).toMatchObject({
+    numLayers: 5,
+    numKvHeads: 4,
+    vocabSize: 512,
+    architecture: 'llama',
+  });
+  const tokenizer = await loadBundleTokenizer(bundle);
+  const session = await nodeBackend.load(bundle, { threads: 1 });
+  try {
+    const sequence = session.createSequence();
+    const decoder = tokenizer.createStreamDecoder();
+    let token = 1;
+    let text = '';
+    // run.c: 200 steps from BOS, greedy, stopping if BOS comes back.
+    for (let step = 0; step < 200; step++) {
+      const { logits } = await session.step(sequence, { tokens: [token] });
+      token = argmax(logits);
+      if (token === 1) break;
+      text += decoder.push(token);
+    }
+    text += decoder.flush();
+    const expected = await readFile(join(data, 'expected_greedy_200.txt'), 'utf8');
+    expect(text).toBe(expected);
+  } finally {
+    await session.dispose();
+  }
+});

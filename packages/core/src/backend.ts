@@ -1,0 +1,115 @@
+/**
+ * The contract every backend implements (onnxruntime-node, onnxruntime-web, ...). The
+ * engine and the searcher only ever talk to these interfaces.
+ */
+
+/** What a backend needs to know about a bundle to run it; `@litestage/model` reads it. */
+export interface BundleManifest {
+  readonly format: 'litestage-bundle';
+  readonly formatVersion: 1;
+  readonly name: string;
+  readonly architecture: string;
+  readonly numLayers: number;
+  readonly numKvHeads: number;
+  readonly headDim: number;
+  readonly vocabSize: number;
+  readonly maxPositions: number;
+  /** `sha256:<hex>` over the config and the weights as converted. */
+  readonly fingerprint: string;
+  readonly dtype: 'fp32' | 'fp16';
+  readonly quantization: 'none' | 'int8' | 'int4';
+  readonly graphs: {
+    /** The `If`-gated graph with skip inputs and cosine outputs. */
+    readonly gated: BundleGraph;
+    /** The same weights without gates or cosines, when built (for measuring what gating costs). */
+    readonly plain: BundleGraph | null;
+  };
+  /** Whether a skipped attention sub-layer still writes its K/V (the `propagate` KV policy). */
+  readonly propagateKv: boolean;
+  readonly tokenizer: {
+    readonly kind: 'llama2c' | 'huggingface';
+    readonly file: string;
+    readonly configFile: string | null;
+  };
+  readonly bosTokenId: number | null;
+  readonly eosTokenIds: readonly number[];
+}
+
+export interface BundleGraph {
+  readonly file: string;
+  /** External weights file shared by the graphs, or null when weights are inside the graph. */
+  readonly externalData: string | null;
+}
+
+/** A bundle as a backend sees it: its manifest and a way to read its files. */
+export interface BundleSource {
+  readonly manifest: BundleManifest;
+  /** Where the bundle lives (a folder path or a URL), for messages. */
+  readonly location: string;
+  readFile(name: string): Promise<Uint8Array>;
+  /** A local file path, when the bundle is on disk (lets Node backends map files instead of copying). */
+  pathOf?(name: string): string;
+}
+
+/** Which sub-layers one step skips, one flag per layer. */
+export interface SkipMask {
+  readonly attn: readonly boolean[];
+  readonly ffn: readonly boolean[];
+}
+
+export interface StepRequest {
+  /** New tokens to append to the sequence (the whole prompt for a prefill, one for a decode step). */
+  readonly tokens: readonly number[];
+  /** Sub-layers to skip; none when omitted. */
+  readonly skip?: SkipMask;
+  /** Return the per-token cosines of every sub-layer (for the search). */
+  readonly withCosines?: boolean;
+  /** Logits of every new position instead of the last only. */
+  readonly allLogits?: boolean;
+  /** Run the plain graph (no gates); `skip` must then be empty. */
+  readonly plain?: boolean;
+}
+
+export interface StepResult {
+  /** `[positions * vocab]`: the last position's logits, or every new position's with `allLogits`. */
+  readonly logits: Float32Array;
+  readonly positions: number;
+  /** `[layer][token]` when requested. */
+  readonly cosAttn?: Float32Array[];
+  readonly cosFfn?: Float32Array[];
+}
+
+/** One sequence's state: its K/V caches (one per layer, lengths may differ) and position. */
+export interface Sequence {
+  /** Tokens processed so far: the position of the next token. */
+  readonly length: number;
+  /** Cache length of every layer. */
+  layerLengths(): number[];
+  /** Forgets everything: the next step starts at position 0. */
+  reset(): void;
+  /** Releases the caches. */
+  dispose(): void;
+}
+
+export interface ModelSession {
+  readonly backend: string;
+  readonly executionProvider: string;
+  readonly manifest: BundleManifest;
+  createSequence(): Sequence;
+  /** Runs `request.tokens` after what `sequence` holds and extends its caches. */
+  step(sequence: Sequence, request: StepRequest): Promise<StepResult>;
+  dispose(): Promise<void>;
+}
+
+export interface LoadOptions {
+  /** e.g. `cpu`, `cuda`, `webgpu`, `wasm`; the backend's own order when omitted. */
+  readonly executionProviders?: readonly string[];
+  /** CPU threads for one step (backend default when omitted). */
+  readonly threads?: number;
+}
+
+export interface Backend {
+  /** Checks that the backend can work here (its runtime loads); throws with the reason if not. */
+  init(): Promise<void>;
+  load(bundle: BundleSource, options?: LoadOptions): Promise<ModelSession>;
+}

@@ -1,0 +1,106 @@
+import type { BundleManifest } from '@litestage/core';
+import { z } from 'zod';
+import type { DecoderConfig } from './decoder-config.js';
+
+export const BUNDLE_MANIFEST_FILE = 'litestage.json';
+
+/** A bundle's `litestage.json`: what backends need (`BundleManifest`) plus the full config and provenance. */
+export interface ModelBundleManifest extends BundleManifest {
+  readonly config: DecoderConfig;
+  readonly source: { readonly format: 'huggingface' | 'llama2c'; readonly name: string };
+  readonly createdBy: { readonly name: string; readonly version: string };
+}
+
+const positiveInt = z.int().min(1);
+const graphSchema = z.strictObject({
+  file: z.string().min(1),
+  externalData: z.string().min(1).nullable(),
+});
+const ropeScalingSchema = z.union([
+  z.strictObject({ type: z.literal('linear'), factor: z.number().positive() }),
+  z.strictObject({
+    type: z.literal('llama3'),
+    factor: z.number().positive(),
+    lowFreqFactor: z.number().positive(),
+    highFreqFactor: z.number().positive(),
+    originalMaxPositionEmbeddings: positiveInt,
+  }),
+]);
+const configSchema = z.strictObject({
+  architecture: z.enum(['llama', 'qwen2']),
+  vocabSize: positiveInt,
+  hiddenSize: positiveInt,
+  intermediateSize: positiveInt,
+  numLayers: positiveInt,
+  numHeads: positiveInt,
+  numKvHeads: positiveInt,
+  headDim: positiveInt,
+  rmsNormEps: z.number().positive(),
+  ropeTheta: z.number().positive(),
+  ropeScaling: ropeScalingSchema.nullable(),
+  ropeStyle: z.enum(['half', 'interleaved']),
+  maxPositionEmbeddings: positiveInt,
+  tieWordEmbeddings: z.boolean(),
+  attentionBias: z.boolean(),
+  bosTokenId: z.int().min(0).nullable(),
+  eosTokenIds: z.array(z.int().min(0)),
+});
+
+export const bundleManifestSchema = z.strictObject({
+  format: z.literal('litestage-bundle'),
+  formatVersion: z.literal(1),
+  name: z.string().min(1),
+  architecture: z.string().min(1),
+  numLayers: positiveInt,
+  numKvHeads: positiveInt,
+  headDim: positiveInt,
+  vocabSize: positiveInt,
+  maxPositions: positiveInt,
+  fingerprint: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  dtype: z.enum(['fp32', 'fp16']),
+  quantization: z.enum(['none', 'int8', 'int4']),
+  graphs: z.strictObject({ gated: graphSchema, plain: graphSchema.nullable() }),
+  propagateKv: z.boolean(),
+  tokenizer: z.strictObject({
+    kind: z.enum(['llama2c', 'huggingface']),
+    file: z.string().min(1),
+    configFile: z.string().min(1).nullable(),
+  }),
+  bosTokenId: z.int().min(0).nullable(),
+  eosTokenIds: z.array(z.int().min(0)),
+  config: configSchema,
+  source: z.strictObject({ format: z.enum(['huggingface', 'llama2c']), name: z.string() }),
+  createdBy: z.strictObject({ name: z.string(), version: z.string() }),
+});
+
+export class BundleError extends Error {
+  override readonly name = 'BundleError';
+}
+
+/** Reads and checks a `litestage.json`; `location` names the bundle in errors. */
+export function parseBundleManifest(text: string, location: string): ModelBundleManifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new BundleError(
+      `${location}/${BUNDLE_MANIFEST_FILE}: not valid JSON: ${(error as Error).message}`,
+    );
+  }
+  const result = bundleManifestSchema.safeParse(json);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new BundleError(
+      `${location}/${BUNDLE_MANIFEST_FILE} is not a LiteStage bundle manifest: ${problems}`,
+    );
+  }
+  const manifest = result.data as ModelBundleManifest;
+  if (manifest.numLayers !== manifest.config.numLayers) {
+    throw new BundleError(
+      `${location}/${BUNDLE_MANIFEST_FILE}: numLayers disagrees with config.numLayers`,
+    );
+  }
+  return manifest;
+}
