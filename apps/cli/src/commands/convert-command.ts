@@ -1,0 +1,96 @@
+import { BundleError } from '@litestage/model';
+import { CheckpointError, ConversionError, convertCheckpoint } from '@litestage/model/node';
+import type { Command } from 'commander';
+import { CliError } from '../cli-error.js';
+import type { CliIo } from '../cli-io.js';
+import type { CommandModule } from './command-module.js';
+import { oneOf } from './option-parsers.js';
+
+interface ConvertFlags {
+  out: string;
+  tokenizer?: string;
+  dtype: 'fp32' | 'fp16';
+  quant: 'none' | 'int8' | 'int4';
+  plain: boolean;
+  kvPropagate?: boolean;
+  name?: string;
+}
+
+/** Errors of the checkpoint or bundle: the user's input, so one line without a stack. */
+export function isInputError(error: unknown): error is Error {
+  return (
+    error instanceof CheckpointError ||
+    error instanceof ConversionError ||
+    error instanceof BundleError
+  );
+}
+
+export const convertCommand: CommandModule = {
+  name: 'convert',
+  register(program: Command, io: CliIo) {
+    program
+      .command('convert')
+      .description(
+        'convert a checkpoint (Hugging Face folder or llama2.c .bin) into a LiteStage bundle',
+      )
+      .argument(
+        '<checkpoint>',
+        'a Hugging Face folder (config.json + safetensors) or a llama2.c .bin',
+      )
+      .requiredOption('--out <dir>', 'the bundle folder to create (must not exist)')
+      .option(
+        '--tokenizer <file>',
+        'tokenizer: llama2.c tokenizer.bin (required for .bin) or tokenizer.json',
+      )
+      .option(
+        '--dtype <dtype>',
+        'weight storage: fp32 | fp16',
+        oneOf(['fp32', 'fp16'] as const),
+        'fp32',
+      )
+      .option(
+        '--quant <kind>',
+        'weight quantization: none | int8 | int4 (MatMulNBits, blocks of 32)',
+        oneOf(['none', 'int8', 'int4'] as const),
+        'none',
+      )
+      .option('--no-plain', 'skip the plain (ungated) graph used by benchmarks')
+      .option(
+        '--kv-propagate',
+        'build for the propagate KV policy (skipped attention still writes its K/V)',
+      )
+      .option('--name <name>', 'bundle name (default: the checkpoint name)')
+      .action(async (checkpoint: string, flags: ConvertFlags) => {
+        let last = '';
+        const onProgress = (message: string) => {
+          if (io.isTTY) {
+            io.stderr(`\r\u001b[2K${message}`);
+            last = message;
+          } else if (!message.startsWith('[')) {
+            io.stderr(`${message}\n`);
+          }
+        };
+        try {
+          const manifest = await convertCheckpoint({
+            input: checkpoint,
+            out: flags.out,
+            dtype: flags.dtype,
+            quantization: flags.quant,
+            plainGraph: flags.plain,
+            propagateKv: Boolean(flags.kvPropagate),
+            onProgress,
+            ...(flags.tokenizer === undefined ? {} : { tokenizer: flags.tokenizer }),
+            ...(flags.name === undefined ? {} : { name: flags.name }),
+          });
+          if (last) io.stderr('\n');
+          io.stdout(
+            `${flags.out}: ${manifest.name}, ${manifest.numLayers} layers, ${manifest.dtype}, quantization ${manifest.quantization}, ${manifest.fingerprint}\n`,
+          );
+        } catch (error) {
+          if (last) io.stderr('\n');
+          if (isInputError(error)) throw new CliError(error.message);
+          throw error;
+        }
+      });
+  },
+};

@@ -1,0 +1,125 @@
+/**
+ * Peak memory of converting a TinyLlama-sized checkpoint (random weights with TinyLlama's
+ * exact configuration, sharded bf16) to an int4 bundle, measured with `/usr/bin/time -v`
+ * around `litestage convert`.
+ *
+ *   pnpm --filter @litestage/bench conversion-memory [--dir <work dir>] [--quant int4|int8|none]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRandomWeights, type DecoderConfig } from '@litestage/model';
+import { writeHuggingFaceCheckpoint } from '@litestage/model/node';
+
+export const TINYLLAMA_CONFIG: DecoderConfig = {
+  architecture: 'llama',
+  vocabSize: 32000,
+  hiddenSize: 2048,
+  intermediateSize: 5632,
+  numLayers: 22,
+  numHeads: 32,
+  numKvHeads: 4,
+  headDim: 64,
+  rmsNormEps: 1e-5,
+  ropeTheta: 10000,
+  ropeScaling: null,
+  ropeStyle: 'half',
+  maxPositionEmbeddings: 2048,
+  tieWordEmbeddings: false,
+  attentionBias: false,
+  bosTokenId: 1,
+  eosTokenIds: [2],
+};
+
+/** A minimal BPE tokenizer.json: conversion checks the tokenizer loads, not its quality. */
+const TOKENIZER_JSON = JSON.stringify({
+  version: '1.0',
+  truncation: null,
+  padding: null,
+  added_tokens: [],
+  normalizer: null,
+  pre_tokenizer: null,
+  post_processor: null,
+  decoder: null,
+  model: {
+    type: 'BPE',
+    dropout: null,
+    unk_token: '<unk>',
+    continuing_subword_prefix: null,
+    end_of_word_suffix: null,
+    fuse_unk: false,
+    byte_fallback: false,
+    vocab: { '<unk>': 0, '<s>': 1, '</s>': 2, a: 3, b: 4, ab: 5 },
+    merges: ['a b'],
+  },
+});
+
+async function folderSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(dir)) total += (await stat(join(dir, name))).size;
+  return total;
+}
+
+const argValue = (flag: string) => {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+
+const workDir = argValue('--dir') ?? (await mkdtemp(join(tmpdir(), 'litestage-conversion-')));
+const quant = argValue('--quant') ?? 'int4';
+const checkpoint = join(workDir, 'tinyllama-shaped');
+const bundle = join(workDir, `bundle-${quant}`);
+
+if (!(await stat(join(checkpoint, 'model.safetensors.index.json')).catch(() => null))) {
+  const started = Date.now();
+  console.log(`writing a random TinyLlama-shaped checkpoint (bf16, 3 shards) to ${checkpoint} ...`);
+  await writeHuggingFaceCheckpoint(
+    checkpoint,
+    TINYLLAMA_CONFIG,
+    createRandomWeights(TINYLLAMA_CONFIG, 1),
+    {
+      dtype: 'BF16',
+      shards: 3,
+    },
+  );
+  await writeFile(join(checkpoint, 'tokenizer.json'), TOKENIZER_JSON);
+  console.log(
+    `  ${((await folderSize(checkpoint)) / 2 ** 30).toFixed(2)} GiB in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
+}
+await rm(bundle, { recursive: true, force: true });
+
+const cli = fileURLToPath(new URL('../../../apps/cli/dist/bin.js', import.meta.url));
+console.log(
+  `converting with: /usr/bin/time -v node ${cli} convert ... --quant ${quant} --no-plain`,
+);
+const result = spawnSync(
+  '/usr/bin/time',
+  [
+    '-v',
+    process.execPath,
+    cli,
+    'convert',
+    checkpoint,
+    '--out',
+    bundle,
+    '--quant',
+    quant,
+    '--no-plain',
+  ],
+  {
+    encoding: 'utf8',
+  },
+);
+if (result.status !== 0) {
+  console.error(result.stdout, result.stderr);
+  process.exit(1);
+}
+const peakKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1]);
+const elapsed = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)/.exec(result.stderr)?.[1];
+console.log(result.stdout.trim());
+console.log(`checkpoint: ${((await folderSize(checkpoint)) / 2 ** 30).toFixed(2)} GiB (bf16)`);
+console.log(`bundle:     ${((await folderSize(bundle)) / 2 ** 30).toFixed(2)} GiB (${quant})`);
+console.log(`peak RSS:   ${(peakKb / 2 ** 20).toFixed(2)} GiB (${peakKb} kB), wall ${elapsed}`);
