@@ -300,3 +300,26 @@ describe('bad requests', () => {
     expect(sequence.length).toBe(0);
   });
 });
+
+describe('truncating a sequence', () => {
+  it('continues exactly as if the dropped tokens had never been fed, skipped layers included', async () => {
+    const config = tinyConfig();
+    const session = await load(config, createRandomWeights(config, 21));
+    const skip = { attn: [false, true, false], ffn: [false, false, false] };
+    const a = session.createSequence();
+    await session.step(a, { tokens: [1, 2, 3] });
+    await session.step(a, { tokens: [4, 5], skip });
+    await session.step(a, { tokens: [6] });
+    a.truncate(4);
+    expect(a.length).toBe(4);
+    expect(a.layerLengths()).toEqual([4, 3, 4]);
+    const afterTruncate = await session.step(a, { tokens: [9, 10] });
+
+    const b = session.createSequence();
+    await session.step(b, { tokens: [1, 2, 3] });
+    await session.step(b, { tokens: [4], skip });
+    const fresh = await session.step(b, { tokens: [9, 10] });
+    expect(maxDifference(afterTruncate.logits, fresh.logits)).toBeLessThanOrEqual(1e-6);
+    expect(() => a.truncate(7)).toThrow(RangeError);
+  });
+});

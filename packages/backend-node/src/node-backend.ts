@@ -16,16 +16,16 @@ export type NodeExecutionProvider = (typeof NODE_EXECUTION_PROVIDERS)[number];
 
 class NodeSequence implements Sequence {
   length = 0;
-  keys: ort.Tensor[];
-  values: ort.Tensor[];
+  keys: ort.Tensor[] = [];
+  values: ort.Tensor[] = [];
+  /** Per layer, the positions its cache holds, in order (fewer where attention was skipped). */
+  held: number[][] = [];
 
   constructor(
     private readonly numLayers: number,
     private readonly kvHeads: number,
     private readonly headDim: number,
   ) {
-    this.keys = [];
-    this.values = [];
     this.reset();
   }
 
@@ -39,11 +39,62 @@ class NodeSequence implements Sequence {
       new ort.Tensor('float32', new Float32Array(0), [1, this.kvHeads, 0, this.headDim]);
     this.keys = Array.from({ length: this.numLayers }, empty);
     this.values = Array.from({ length: this.numLayers }, empty);
+    this.held = Array.from({ length: this.numLayers }, () => []);
+  }
+
+  /** Records what a step appended to each layer's cache. */
+  extend(
+    start: number,
+    count: number,
+    presentKeys: ort.Tensor[],
+    presentValues: ort.Tensor[],
+  ): void {
+    for (let j = 0; j < this.numLayers; j++) {
+      const added = (presentKeys[j]?.dims[2] as number) - (this.keys[j]?.dims[2] as number);
+      if (added === count) for (let p = 0; p < count; p++) this.held[j]?.push(start + p);
+      else if (added !== 0)
+        throw new Error(`layer ${j} appended ${added} cache entries for ${count} tokens`);
+    }
+    this.keys = presentKeys;
+    this.values = presentValues;
+    this.length = start + count;
+  }
+
+  truncate(length: number): void {
+    if (!Number.isInteger(length) || length < 0 || length > this.length) {
+      throw new RangeError(`cannot truncate a sequence of ${this.length} tokens to ${length}`);
+    }
+    if (length === this.length) return;
+    for (let j = 0; j < this.numLayers; j++) {
+      const positions = this.held[j] as number[];
+      let keep = positions.length;
+      while (keep > 0 && (positions[keep - 1] as number) >= length) keep--;
+      positions.length = keep;
+      this.keys[j] = this.cut(this.keys[j] as ort.Tensor, keep);
+      this.values[j] = this.cut(this.values[j] as ort.Tensor, keep);
+    }
+    this.length = length;
+  }
+
+  /** The first `keep` entries of a `[1, kvHeads, n, headDim]` cache. */
+  private cut(tensor: ort.Tensor, keep: number): ort.Tensor {
+    const n = tensor.dims[2] as number;
+    if (keep === n) return tensor;
+    const data = tensor.data as Float32Array;
+    const out = new Float32Array(this.kvHeads * keep * this.headDim);
+    for (let h = 0; h < this.kvHeads; h++) {
+      out.set(
+        data.subarray(h * n * this.headDim, (h * n + keep) * this.headDim),
+        h * keep * this.headDim,
+      );
+    }
+    return new ort.Tensor('float32', out, [1, this.kvHeads, keep, this.headDim]);
   }
 
   dispose(): void {
     this.keys = [];
     this.values = [];
+    this.held = [];
   }
 }
 
@@ -138,11 +189,12 @@ class NodeModelSession implements ModelSession {
     if (usePlain && this.loadPlain) this.plain ??= this.loadPlain();
     const session = usePlain && this.plain ? await this.plain : this.gated;
     const outputs = await session.run(feeds);
-    for (let j = 0; j < numLayers; j++) {
-      sequence.keys[j] = outputs[`present_key.${j}`] as ort.Tensor;
-      sequence.values[j] = outputs[`present_value.${j}`] as ort.Tensor;
-    }
-    sequence.length += t;
+    sequence.extend(
+      start,
+      t,
+      Array.from({ length: numLayers }, (_, j) => outputs[`present_key.${j}`] as ort.Tensor),
+      Array.from({ length: numLayers }, (_, j) => outputs[`present_value.${j}`] as ort.Tensor),
+    );
     const logits = outputs.logits as ort.Tensor;
     const result: StepResult = {
       logits: logits.data as Float32Array,

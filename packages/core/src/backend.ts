@@ -87,6 +87,11 @@ export interface Sequence {
   layerLengths(): number[];
   /** Forgets everything: the next step starts at position 0. */
   reset(): void;
+  /**
+   * Forgets every position from `length` on: each layer keeps the cache entries of the
+   * positions below it where it ran. The next step continues at `length`.
+   */
+  truncate(length: number): void;
   /** Releases the caches. */
   dispose(): void;
 }

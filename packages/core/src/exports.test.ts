@@ -5,6 +5,9 @@ it('exports exactly the public API', async () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
       "BackendResolutionError",
+      "EngineConfigError",
+      "createEngine",
+      "fullDepthProfile",
       "listBackends",
       "optionIndex",
       "optionLabel",

@@ -17,6 +17,17 @@ export {
   resolveBackend,
 } from './backend-registry.js';
 export {
+  createEngine,
+  type Engine,
+  EngineConfigError,
+  type EngineEvent,
+  type EngineOptions,
+  type EngineResult,
+  type RunOptions,
+  type StageResult,
+} from './engine.js';
+export { type FullDepthOptions, fullDepthProfile } from './full-depth-profile.js';
+export {
   type AnswerParse,
   optionIndex,
   optionLabel,

@@ -1,7 +1,27 @@
 import { expect, it } from 'vitest';
 
-// Nothing is public yet; the first export added here must update this snapshot on purpose.
 it('exports exactly the public API', async () => {
   const api = await import('./index.js');
-  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`[]`);
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "ConfidenceEarlyExit",
+      "EarlyExitCriteria",
+      "EosTokenCriteria",
+      "LogitsProcessorList",
+      "MaxNewTokensCriteria",
+      "RepetitionPenaltyLogitsProcessor",
+      "SeededRandom",
+      "StopStringCriteria",
+      "StoppingCriteriaList",
+      "TemperatureLogitsWarper",
+      "TokenSampler",
+      "TopKLogitsWarper",
+      "TopPLogitsWarper",
+      "argmax",
+      "confidenceOf",
+      "logSumExp",
+      "maxSoftmaxProbability",
+      "softmax",
+    ]
+  `);
 });

@@ -1,2 +1,28 @@
-// Nothing is public yet: exports arrive with the first real component of this package.
-export {};
+export {
+  ConfidenceEarlyExit,
+  type ConfidenceKind,
+  confidenceOf,
+  EarlyExitCriteria,
+  type EarlyExitSettings,
+} from './early-exit.js';
+export {
+  type LogitsProcessor,
+  LogitsProcessorList,
+  RepetitionPenaltyLogitsProcessor,
+  TemperatureLogitsWarper,
+  TopKLogitsWarper,
+  TopPLogitsWarper,
+} from './logits-processors.js';
+export { SeededRandom } from './seeded-random.js';
+export { argmax, logSumExp, maxSoftmaxProbability, softmax } from './softmax.js';
+export {
+  EosTokenCriteria,
+  type GenerationState,
+  MaxNewTokensCriteria,
+  type StopDecision,
+  type StoppingCriteria,
+  StoppingCriteriaList,
+  type StopReason,
+  StopStringCriteria,
+} from './stopping-criteria.js';
+export { type SamplingOptions, TokenSampler } from './token-sampler.js';

@@ -1,0 +1,220 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  type BundleSource,
+  createEngine,
+  fullDepthProfile,
+  type ModelSession,
+  type Question,
+  type Sequence,
+  type StepRequest,
+  type StepResult,
+  type TaskFormat,
+} from '@litestage/core';
+import { createRandomWeights, Llama2cTokenizer } from '@litestage/model';
+import { convertCheckpoint, openBundle } from '@litestage/model/node';
+import type { Profile } from '@litestage/profile';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeBackend } from './node-backend.js';
+import { memoryBundle, tinyConfig } from './test-utils/memory-bundle.js';
+
+const data = fileURLToPath(new URL('../../../../shared/data/stories260k/', import.meta.url));
+const dir = await mkdtemp(join(tmpdir(), 'litestage-engine-'));
+const tokenizer = Llama2cTokenizer.fromBytes(
+  new Uint8Array(await readFile(join(data, 'tok512.bin'))),
+  {
+    vocabSize: 512,
+    source: 'tok512.bin',
+  },
+);
+
+/** Two story stages, each ending at a full stop. */
+const format: TaskFormat = {
+  id: 'story',
+  description: 'two story sentences',
+  stages: [
+    {
+      name: 'begin',
+      prefix: 'Once upon a time,',
+      stopStrings: ['.'],
+      stopAtEos: true,
+      maxNewTokens: 24,
+    },
+    { name: 'end', prefix: ' One day,', stopStrings: ['.'], stopAtEos: true, maxNewTokens: 24 },
+  ],
+  stagePrompt(_question, previous) {
+    return (
+      previous.map((o, i) => `${this.stages[i]?.prefix} ${o}.`).join('') +
+      (this.stages[previous.length]?.prefix ?? '')
+    );
+  },
+  renderTrace(question, outputs) {
+    return `${this.stagePrompt(question, outputs.slice(0, -1))} ${outputs.at(-1)}.`;
+  },
+  parseAnswer: () => ({ ok: false, reason: 'missing', found: [] }),
+};
+const question: Question = { id: 'story', question: '', options: ['a', 'b'] };
+
+interface Recorded {
+  tokens: readonly number[];
+  skip: StepRequest['skip'];
+  lengthBefore: number;
+  logits: Float32Array;
+}
+
+/** Records every step a session runs. */
+function recording(session: ModelSession): ModelSession & { steps: Recorded[] } {
+  const steps: Recorded[] = [];
+  return {
+    backend: session.backend,
+    executionProvider: session.executionProvider,
+    manifest: session.manifest,
+    steps,
+    createSequence: () => session.createSequence(),
+    dispose: () => session.dispose(),
+    async step(sequence: Sequence, request: StepRequest): Promise<StepResult> {
+      const lengthBefore = sequence.length;
+      const result = await session.step(sequence, request);
+      steps.push({
+        tokens: request.tokens,
+        skip: request.skip,
+        lengthBefore,
+        logits: result.logits.slice(),
+      });
+      return result;
+    },
+  };
+}
+
+function withPolicy(
+  profile: Profile,
+  kvPolicy: Profile['runtime']['kvPolicy'],
+  skip: Record<string, string[]> = {},
+): Profile {
+  return {
+    ...profile,
+    runtime: { ...profile.runtime, kvPolicy },
+    stages: Object.fromEntries(
+      Object.entries(profile.stages).map(([name, s]) => [name, { ...s, skip: skip[name] ?? [] }]),
+    ),
+  };
+}
+
+const bundles: Record<string, { standard: BundleSource; propagate: BundleSource }> = {};
+const sessions: ModelSession[] = [];
+beforeAll(async () => {
+  await convertCheckpoint({
+    input: join(data, 'stories260K.bin'),
+    tokenizer: join(data, 'tok512.bin'),
+    out: join(dir, 's'),
+  });
+  await convertCheckpoint({
+    input: join(data, 'stories260K.bin'),
+    tokenizer: join(data, 'tok512.bin'),
+    out: join(dir, 'p'),
+    propagateKv: true,
+    plainGraph: false,
+  });
+  bundles.stories260K = {
+    standard: await openBundle(join(dir, 's')),
+    propagate: await openBundle(join(dir, 'p')),
+  };
+  const config = tinyConfig({ vocabSize: 512, numLayers: 4, maxPositionEmbeddings: 256 });
+  const weights = createRandomWeights(config, 31);
+  bundles['tiny random'] = {
+    standard: await memoryBundle(config, weights),
+    propagate: await memoryBundle(config, weights, { propagateKv: true }),
+  };
+});
+afterAll(async () => {
+  for (const session of sessions) await session.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function load(bundle: BundleSource) {
+  const session = await nodeBackend.load(bundle, { threads: 1 });
+  sessions.push(session);
+  return recording(session);
+}
+
+describe.each(['stories260K', 'tiny random'])('the engine on %s', (name) => {
+  it('gives the same text with every KV policy when nothing is skipped', async () => {
+    const { standard, propagate } = bundles[name] as {
+      standard: BundleSource;
+      propagate: BundleSource;
+    };
+    const session = await load(standard);
+    const base = fullDepthProfile(session.manifest, format);
+    const texts = async (s: ModelSession, policy: Profile['runtime']['kvPolicy']) =>
+      (
+        await createEngine({
+          session: s,
+          tokenizer,
+          format,
+          profile: withPolicy(base, policy),
+        }).run(question)
+      ).stages.map((x) => x.text);
+    const reprefill = await texts(session, 'reprefill');
+    expect(reprefill.join('').length).toBeGreaterThan(10);
+    expect(await texts(session, 'reuse')).toEqual(reprefill);
+    const propagateSession = await load(propagate);
+    const propagateProfile = {
+      ...base,
+      model: { ...base.model, fingerprint: propagateSession.manifest.fingerprint },
+    };
+    const viaPropagate = (
+      await createEngine({
+        session: propagateSession,
+        tokenizer,
+        format,
+        profile: withPolicy(propagateProfile, 'propagate'),
+      }).run(question)
+    ).stages.map((x) => x.text);
+    expect(viaPropagate).toEqual(reprefill);
+  });
+
+  it('reprefill after a stage with skips equals a fresh prefill of the same text, and skips change the run', async () => {
+    const { standard } = bundles[name] as { standard: BundleSource };
+    const session = await load(standard);
+    const skip = { begin: ['1.attn', '2.ffn'], end: ['0.ffn', '3.attn'] };
+    const profile = withPolicy(fullDepthProfile(session.manifest, format), 'reprefill', skip);
+    const skipped = await createEngine({ session, tokenizer, format, profile }).run(question);
+    const secondPrefill = session.steps.find((s, i) => i > 0 && s.tokens.length > 1);
+    expect(secondPrefill?.lengthBefore).toBe(0);
+    const fresh = await session.step(session.createSequence(), {
+      tokens: secondPrefill?.tokens ?? [],
+      skip: secondPrefill?.skip,
+    });
+    expect(
+      Math.max(...fresh.logits.map((v, i) => Math.abs(v - (secondPrefill?.logits[i] as number)))),
+    ).toBeLessThanOrEqual(1e-6);
+
+    const full = await createEngine({
+      session,
+      tokenizer,
+      format,
+      profile: withPolicy(profile, 'reprefill'),
+    }).run(question);
+    expect(skipped.stages.map((s) => s.text)).not.toEqual(full.stages.map((s) => s.text));
+  });
+
+  it('collects the cosines of every sub-layer at each prefill', async () => {
+    const { standard } = bundles[name] as { standard: BundleSource };
+    const session = await load(standard);
+    const result = await createEngine({
+      session,
+      tokenizer,
+      format,
+      profile: fullDepthProfile(session.manifest, format),
+    }).run(question, {
+      collectCosines: true,
+    });
+    for (const stage of result.stages) {
+      expect(stage.cosines?.attn).toHaveLength(session.manifest.numLayers);
+      expect(stage.cosines?.attn[0]).toHaveLength(stage.prefillTokens);
+      expect([...(stage.cosines?.ffn[0] ?? [])].every((c) => c > -1 && c < 1)).toBe(true);
+    }
+  });
+});
