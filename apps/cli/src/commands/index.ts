@@ -2,12 +2,14 @@ import type { CommandModule } from './command-module.js';
 import { convertCommand } from './convert-command.js';
 import { generateCommand } from './generate-command.js';
 import { profileCommand } from './profile-command.js';
+import { runCommand } from './run-command.js';
 import { taskCommand } from './task-command.js';
 
 /** Every subcommand of `litestage`, in the order `--help` lists them. */
 export const commands: readonly CommandModule[] = [
   convertCommand,
   generateCommand,
+  runCommand,
   profileCommand,
   taskCommand,
 ];

@@ -1,0 +1,137 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli.js';
+import { captureIo } from '../test-utils/capture-io.js';
+
+const stories = fileURLToPath(new URL('../../../../../shared/data/stories260k/', import.meta.url));
+const dir = await mkdtemp(join(tmpdir(), 'litestage-run-'));
+const bundle = join(dir, 'stories');
+const dataset = join(dir, 'questions.jsonl');
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function run(...argv: string[]) {
+  const io = captureIo();
+  const code = await runCli(argv, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+beforeAll(async () => {
+  const converted = await run(
+    'convert',
+    join(stories, 'stories260K.bin'),
+    '--tokenizer',
+    join(stories, 'tok512.bin'),
+    '--out',
+    bundle,
+    '--no-plain',
+  );
+  expect(converted.code).toBe(0);
+  expect(
+    (
+      await run(
+        'task',
+        'export',
+        '--task',
+        'synthetic',
+        '--split',
+        'test',
+        '--limit',
+        '3',
+        '--out',
+        dataset,
+      )
+    ).code,
+  ).toBe(0);
+});
+
+// stories260K tells stories rather than reasoning: these tests check the pipeline, not accuracy.
+describe('litestage run', () => {
+  it('answers one question through every stage', async () => {
+    const { code, out } = await run(
+      'run',
+      '--bundle',
+      bundle,
+      '--question',
+      'Which is red?',
+      '--options',
+      'apple|sky',
+      '--answer',
+      'A',
+    );
+    expect(code).toBe(0);
+    expect(out).toMatch(
+      /^Recall: .*\nAnalyze: .*\nSummarize: .*\n(answer [AB]|no answer \((missing|ambiguous|out-of-range)\)), (correct|wrong); \d+ ms: recall \d+ tokens/,
+    );
+  });
+
+  it('scores a dataset and reports accuracy, latency and tokens per stage', async () => {
+    const { code, out } = await run(
+      'run',
+      '--bundle',
+      bundle,
+      '--dataset',
+      dataset,
+      '--limit',
+      '2',
+    );
+    expect(code).toBe(0);
+    expect(out).toMatch(
+      /^accuracy \d+\.\d% \(\d\/2; 95% CI \d+\.\d-\d+\.\d%\), answers unreadable \d+\.\d%\nmean latency \d+ ms per question\n {2}recall: /,
+    );
+    expect(out).toMatch(/\n {2}summarize: \d+\.\d tokens, \d+ ms \(/);
+  });
+
+  it('prints one JSON result with --json', async () => {
+    const { code, out } = await run('run', '--bundle', bundle, '--dataset', dataset, '--json');
+    expect(code).toBe(0);
+    const parsed = JSON.parse(out);
+    expect(parsed.summary.n).toBe(3);
+    expect(parsed.results).toHaveLength(3);
+    expect(parsed.results[0].stages.map((s: { name: string }) => s.name)).toEqual([
+      'recall',
+      'analyze',
+      'summarize',
+    ]);
+  });
+
+  it('refuses a profile made for another model before running', async () => {
+    const profile = join(dir, 'foreign.json');
+    await writeFile(
+      profile,
+      JSON.stringify({
+        schemaVersion: 1,
+        model: {
+          name: 'other',
+          architecture: 'llama',
+          numLayers: 5,
+          fingerprint: `sha256:${'1'.repeat(64)}`,
+        },
+        task: { format: 'tinythinker', stages: ['recall', 'analyze', 'summarize'] },
+        stages: {
+          recall: { skip: [], earlyExit: null, maxNewTokens: 8 },
+          analyze: { skip: [], earlyExit: null, maxNewTokens: 8 },
+          summarize: { skip: [], earlyExit: null, maxNewTokens: 8 },
+        },
+        runtime: { kvPolicy: 'reprefill', skipInPrefill: true },
+      }),
+    );
+    const result = await run('run', '--bundle', bundle, '--profile', profile, '--dataset', dataset);
+    expect(result.code).toBe(1);
+    expect(result.out).toBe('');
+    expect(result.err).toMatch(
+      /^litestage: the profile was made for model "other" \(sha256:1111.*\), but the bundle is "stories260K"/,
+    );
+  });
+
+  it('needs exactly one source of questions', async () => {
+    expect((await run('run', '--bundle', bundle)).err).toBe(
+      'litestage: give either --question (with --options) or --dataset\n',
+    );
+    expect(
+      (await run('run', '--bundle', bundle, '--question', 'Q?', '--options', 'only')).err,
+    ).toBe('litestage: a question needs at least two --options, separated by "|"\n');
+  });
+});

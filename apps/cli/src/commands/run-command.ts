@@ -1,0 +1,251 @@
+import { readFile } from 'node:fs/promises';
+import { nodeBackend } from '@litestage/backend-node';
+import {
+  createEngine,
+  EngineConfigError,
+  type EngineResult,
+  fullDepthProfile,
+  type Question,
+} from '@litestage/core';
+import { loadBundleTokenizer } from '@litestage/model';
+import { openBundle } from '@litestage/model/node';
+import { ProfileError, parseProfile } from '@litestage/profile';
+import {
+  DatasetError,
+  type FewShotExample,
+  getTaskFormat,
+  type QuestionOutcome,
+  questionOfRecord,
+  summarizeRun,
+} from '@litestage/tasks';
+import { loadQuestionRecords, loadTinyThinkerExemplars } from '@litestage/tasks/node';
+import type { Command } from 'commander';
+import { CliError } from '../cli-error.js';
+import type { CliIo } from '../cli-io.js';
+import type { CommandModule } from './command-module.js';
+import { isInputError } from './convert-command.js';
+import { nonNegativeInteger } from './option-parsers.js';
+
+interface RunFlags {
+  bundle: string;
+  profile?: string;
+  task: string;
+  question?: string;
+  options?: string;
+  answer?: string;
+  dataset?: string;
+  limit?: number;
+  json?: boolean;
+  fewShot?: string;
+  shots?: number;
+  threads?: number;
+}
+
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (
+      isInputError(error) ||
+      error instanceof DatasetError ||
+      error instanceof EngineConfigError
+    ) {
+      throw new CliError(error.message);
+    }
+    throw error;
+  }
+}
+
+function outcomeOf(result: EngineResult): QuestionOutcome {
+  return {
+    id: result.questionId,
+    parsed: result.answer,
+    correct: result.correct === true,
+    stages: result.stages.map((s) => ({ name: s.name, tokens: s.tokens, ms: s.ms })),
+  };
+}
+
+const fixed = (n: number, digits = 1) => n.toFixed(digits);
+
+export const runCommand: CommandModule = {
+  name: 'run',
+  register(program: Command, io: CliIo) {
+    program
+      .command('run')
+      .description(
+        'answer multi-stage questions with a bundle and a profile (full depth without --profile)',
+      )
+      .requiredOption('--bundle <dir>', 'a bundle folder made by `litestage convert`')
+      .option(
+        '--profile <file>',
+        'a profile (skip sets, early exit, KV policy); full depth when omitted',
+      )
+      .option('--task <format>', 'the task format', 'tinythinker')
+      .option('--question <text>', 'one question to answer')
+      .option('--options <list>', 'its options, separated by "|"')
+      .option('--answer <label>', 'its gold option label, to score it')
+      .option('--dataset <file.jsonl>', 'questions exported by `litestage task export`')
+      .option('--limit <n>', 'at most this many dataset questions', nonNegativeInteger)
+      .option('--few-shot <file>', 'TinyThinker exemplars (*_cot.json) to put before each question')
+      .option('--shots <n>', 'how many exemplars', nonNegativeInteger)
+      .option('--threads <n>', 'CPU threads', nonNegativeInteger)
+      .option('--json', 'print one machine-readable result')
+      .action(async (flags: RunFlags) => {
+        if (Boolean(flags.question) === Boolean(flags.dataset)) {
+          throw new CliError('give either --question (with --options) or --dataset');
+        }
+        const bundle = await guard(() => openBundle(flags.bundle));
+        let fewShot: FewShotExample[] = [];
+        if (flags.fewShot) {
+          fewShot = await guard(() => loadTinyThinkerExemplars(flags.fewShot as string));
+          if (flags.shots !== undefined) fewShot = fewShot.slice(0, flags.shots);
+        }
+        let format: ReturnType<typeof getTaskFormat>;
+        try {
+          format = getTaskFormat(flags.task, { fewShot });
+        } catch (error) {
+          throw new CliError((error as Error).message);
+        }
+        const profile = flags.profile
+          ? await guard(async () => {
+              let text: string;
+              try {
+                text = await readFile(flags.profile as string, 'utf8');
+              } catch {
+                throw new CliError(`profile not found: ${flags.profile}`);
+              }
+              try {
+                return parseProfile(text, { source: flags.profile as string });
+              } catch (error) {
+                if (error instanceof ProfileError) throw new CliError(error.message);
+                throw error;
+              }
+            })
+          : fullDepthProfile(bundle.manifest, format);
+        const questions: Question[] = flags.dataset
+          ? (await guard(() => loadQuestionRecords(flags.dataset as string)))
+              .slice(0, flags.limit ?? Number.POSITIVE_INFINITY)
+              .map(questionOfRecord)
+          : [
+              {
+                id: 'question',
+                question: flags.question as string,
+                options: (flags.options ?? '')
+                  .split('|')
+                  .map((o) => o.trim())
+                  .filter(Boolean),
+                ...(flags.answer ? { answer: flags.answer } : {}),
+              },
+            ];
+        if (questions.some((q) => q.options.length < 2))
+          throw new CliError('a question needs at least two --options, separated by "|"');
+        if (questions.length === 0) throw new CliError(`${flags.dataset}: no questions`);
+
+        const tokenizer = await loadBundleTokenizer(bundle);
+        const session = await nodeBackend.load(
+          bundle,
+          flags.threads ? { threads: flags.threads } : {},
+        );
+        const controller = new AbortController();
+        const interrupt = () => controller.abort();
+        process.once('SIGINT', interrupt);
+        try {
+          const engine = await guard(async () =>
+            createEngine({ session, tokenizer, format, profile }),
+          );
+          const results: EngineResult[] = [];
+          const live = io.isTTY && !flags.json && questions.length === 1;
+          for (const [index, question] of questions.entries()) {
+            try {
+              for await (const event of engine.stream(question, { signal: controller.signal })) {
+                if (event.type === 'done') results.push(event.result);
+                else if (live && event.type === 'stage-start')
+                  io.stdout(`${format.stages[event.index]?.prefix ?? event.stage}`);
+                else if (live && event.type === 'token') io.stdout(event.text);
+                else if (live && event.type === 'stage-end') io.stdout('\n');
+              }
+            } catch (error) {
+              if ((error as Error).name === 'AbortError') break;
+              throw error;
+            }
+            if (questions.length > 1 && !flags.json && io.isTTY) {
+              const correct = results.filter((r) => r.correct).length;
+              io.stderr(
+                `\r\u001b[2K[${index + 1}/${questions.length}] accuracy ${fixed((100 * correct) / results.length)}%`,
+              );
+            }
+          }
+          if (questions.length > 1 && io.isTTY && !flags.json) io.stderr('\n');
+          if (results.length === 0)
+            throw new CliError('interrupted before any question was answered');
+          if (controller.signal.aborted)
+            io.stderr(`litestage: interrupted after ${results.length} questions\n`);
+          report(
+            io,
+            flags,
+            format.stages.map((s) => s.prefix),
+            results,
+            questions.length > 1,
+            live,
+          );
+        } finally {
+          process.removeListener('SIGINT', interrupt);
+          await session.dispose();
+        }
+      });
+  },
+};
+
+function report(
+  io: CliIo,
+  flags: RunFlags,
+  prefixes: string[],
+  results: EngineResult[],
+  dataset: boolean,
+  streamed: boolean,
+) {
+  if (!dataset) {
+    const result = results[0] as EngineResult;
+    if (flags.json) {
+      io.stdout(`${JSON.stringify(result)}\n`);
+      return;
+    }
+    if (!streamed)
+      for (const [i, stage] of result.stages.entries()) io.stdout(`${prefixes[i]} ${stage.text}\n`);
+    const answer = result.answer.ok
+      ? `answer ${result.answer.answer}`
+      : `no answer (${result.answer.reason})`;
+    const verdict = result.correct === undefined ? '' : result.correct ? ', correct' : ', wrong';
+    const stages = result.stages
+      .map((s) => `${s.name} ${s.tokens} tokens ${fixed(s.ms, 0)} ms (${s.exitReason})`)
+      .join(', ');
+    io.stdout(`${answer}${verdict}; ${fixed(result.ms, 0)} ms: ${stages}\n`);
+    return;
+  }
+  const summary = summarizeRun(results.map(outcomeOf));
+  const exits: Record<string, Record<string, number>> = {};
+  for (const result of results) {
+    for (const stage of result.stages) {
+      const counts = exits[stage.name] ?? {};
+      counts[stage.exitReason] = (counts[stage.exitReason] ?? 0) + 1;
+      exits[stage.name] = counts;
+    }
+  }
+  if (flags.json) {
+    io.stdout(`${JSON.stringify({ summary, exitReasons: exits, results })}\n`);
+    return;
+  }
+  const { interval } = summary;
+  io.stdout(
+    `accuracy ${fixed(100 * summary.accuracy)}% (${summary.correct}/${summary.n}; 95% CI ${fixed(100 * interval.lower)}-${fixed(100 * interval.upper)}%), answers unreadable ${fixed(100 * summary.parseFailureRate)}%\n`,
+  );
+  io.stdout(`mean latency ${fixed(summary.meanMs, 0)} ms per question\n`);
+  for (const [name, stage] of Object.entries(summary.stages)) {
+    const reasons = Object.entries(exits[name] ?? {})
+      .map(([reason, count]) => `${reason} ${count}`)
+      .join(', ');
+    io.stdout(
+      `  ${name}: ${fixed(stage.meanTokens)} tokens, ${fixed(stage.meanMs, 0)} ms (${reasons})\n`,
+    );
+  }
+}
