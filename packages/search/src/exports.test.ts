@@ -1,7 +1,24 @@
 import { expect, it } from 'vitest';
 
-// Nothing is public yet; the first export added here must update this snapshot on purpose.
 it('exports exactly the public API', async () => {
   const api = await import('./index.js');
-  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`[]`);
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "CheckpointError",
+      "MemoryCheckpointStore",
+      "angularMetric",
+      "blockInfluenceMetric",
+      "candidateKey",
+      "checkSameInputs",
+      "cosineMetric",
+      "fitLatencyModel",
+      "importanceMetrics",
+      "measuredLatency",
+      "median",
+      "modelLatency",
+      "rankSubLayers",
+      "searchProfile",
+      "validateCheckpoint",
+    ]
+  `);
 });

@@ -1,2 +1,47 @@
-// Nothing is public yet: exports arrive with the first real component of this package.
-export {};
+export {
+  type Candidate,
+  candidateKey,
+  type EarlyExitShape,
+  type QuestionScore,
+} from './candidate.js';
+export type { Evaluator, StageCosines } from './evaluator.js';
+export {
+  fitLatencyModel,
+  type LatencyEstimator,
+  type LatencyModel,
+  measuredLatency,
+  median,
+  modelLatency,
+} from './latency.js';
+export {
+  angularMetric,
+  blockInfluenceMetric,
+  cosineMetric,
+  type ImportanceMetric,
+  importanceMetrics,
+  type RankedSubLayer,
+  type Ranking,
+  type RankingOptions,
+  rankSubLayers,
+  type StageReduction,
+  type SubLayerScores,
+  type TokenReduction,
+} from './ranking.js';
+export {
+  CheckpointError,
+  type CheckpointStore,
+  checkSameInputs,
+  MemoryCheckpointStore,
+  type SearchCheckpoint,
+  type SearchInputs,
+  validateCheckpoint,
+} from './search-checkpoint.js';
+export {
+  type CandidateResult,
+  type ProfileTemplate,
+  type PruningMode,
+  type SearchOptions,
+  type SearchProgress,
+  type SearchResult,
+  searchProfile,
+} from './stage-wise-search.js';

@@ -1,0 +1,28 @@
+import type { Candidate, QuestionScore } from './candidate.js';
+
+/** Per stage and sub-layer, the redundancy measured at one question's prefill. */
+export interface StageCosines {
+  /** `[layer][token]`. */
+  readonly attn: readonly ArrayLike<number>[];
+  readonly ffn: readonly ArrayLike<number>[];
+}
+
+/**
+ * What the search evaluates candidates with: a task, a model on a backend and calibration
+ * questions. The engine-backed `EngineEvaluator` is the real one; tests use fakes.
+ * Evaluations must be deterministic (greedy decoding) so results can be cached.
+ */
+export interface Evaluator {
+  readonly stages: readonly string[];
+  readonly numLayers: number;
+  /** Calibration question ids, in the order the search evaluates them. */
+  readonly questionIds: readonly string[];
+  /** Runs one question under a candidate, with the sub-layers the candidate skips per stage. */
+  evaluate(
+    candidate: Candidate,
+    skip: Readonly<Record<string, readonly string[]>>,
+    questionId: string,
+  ): Promise<QuestionScore>;
+  /** The full model's cosines at each stage's prefill for one question. */
+  cosines(questionId: string): Promise<Readonly<Record<string, StageCosines>>>;
+}

@@ -1,0 +1,218 @@
+import { fullDepthProfile, type TaskFormat } from '@litestage/core';
+import { describe, expect, it } from 'vitest';
+import { measuredLatency } from './latency.js';
+import { angularMetric, blockInfluenceMetric, rankSubLayers } from './ranking.js';
+import { CheckpointError, MemoryCheckpointStore } from './search-checkpoint.js';
+import {
+  type ProfileTemplate,
+  type SearchOptions,
+  type SearchProgress,
+  searchProfile,
+} from './stage-wise-search.js';
+import { FakeEvaluator, STAGES } from './test-utils/fake-evaluator.js';
+
+const format: TaskFormat = {
+  id: 'tinythinker',
+  description: 'test',
+  stages: STAGES.map((name) => ({
+    name,
+    prefix: `${name}:`,
+    stopStrings: ['\n'],
+    stopAtEos: true,
+    maxNewTokens: 64,
+  })),
+  stagePrompt: () => '',
+  renderTrace: () => '',
+  parseAnswer: () => ({ ok: false, reason: 'missing', found: [] }),
+};
+const manifest = {
+  format: 'litestage-bundle',
+  formatVersion: 1,
+  name: 'fake',
+  architecture: 'llama',
+  numLayers: 4,
+  numKvHeads: 1,
+  headDim: 2,
+  vocabSize: 10,
+  maxPositions: 100,
+  fingerprint: `sha256:${'f0'.repeat(32)}`,
+  dtype: 'fp32',
+  quantization: 'none',
+  graphs: { gated: { file: 'm', externalData: null }, plain: null },
+  propagateKv: false,
+  tokenizer: { kind: 'huggingface', file: 't', configFile: null },
+  bosTokenId: 1,
+  eosTokenIds: [2],
+} as const;
+const template: ProfileTemplate = {
+  base: fullDepthProfile(manifest, format),
+  calibrationId: 'fake-calib',
+  searcher: { name: '@litestage/search', version: '0.0.0' },
+  environment: { device: 'test', backend: 'fake', executionProvider: 'none', runtimeVersions: {} },
+};
+const fixedClock = () => new Date('2026-11-29T00:00:00.000Z');
+
+function run(evaluator: FakeEvaluator, options: Partial<SearchOptions> = {}) {
+  const events: SearchProgress[] = [];
+  return {
+    events,
+    result: searchProfile(evaluator, template, {
+      latency: measuredLatency,
+      now: fixedClock,
+      earlyExit: null,
+      onProgress: (e) => events.push(e),
+      ...options,
+    }),
+  };
+}
+
+describe('the stage-wise search', () => {
+  it('fixes the slowest stage first', async () => {
+    const { events, result } = run(new FakeEvaluator());
+    await result;
+    expect(
+      events.filter((e) => e.type === 'decided').map((e) => e.type === 'decided' && e.stage),
+    ).toEqual(['analyze', 'recall', 'summarize']);
+  });
+
+  it('keeps the feasible budget with the lowest latency, not the largest feasible one', async () => {
+    const { result } = run(new FakeEvaluator(), { epsilon: 0.2 });
+    const { profile, best, baseline } = await result;
+    // analyze: accuracy allows k up to 8, but its latency is lowest at k = 4 (rambling after).
+    expect(best.candidate.budgets.analyze).toBe(4);
+    expect(profile.stages.analyze?.skip).toHaveLength(4);
+    const analyzeTrace = profile.provenance?.trace.filter((t) => t.step === 'budget:analyze') ?? [];
+    const feasibleLarger = analyzeTrace.filter(
+      (t) => (t.budgets.analyze ?? 0) > 4 && !t.pruned && t.accuracy >= baseline.accuracy - 0.2,
+    );
+    expect(feasibleLarger.length).toBeGreaterThan(0);
+    expect(best.meanLatencyMs).toBeLessThan(baseline.meanLatencyMs);
+  });
+
+  it('respects the target accuracy', async () => {
+    for (const epsilon of [0, 0.04, 0.1, 0.3]) {
+      const { best, baseline, profile } = await run(new FakeEvaluator(), { epsilon }).result;
+      expect(best.accuracy).toBeGreaterThanOrEqual(baseline.accuracy - epsilon - 1e-12);
+      expect(profile.provenance?.result.accuracy).toBe(best.accuracy);
+      expect(profile.provenance?.epsilon).toBe(epsilon);
+    }
+  });
+
+  it('reaches the same budgets as an exhaustive scan with fewer question evaluations', async () => {
+    for (const pruning of ['wilson', 'exact'] as const) {
+      const exhaustive = await run(new FakeEvaluator(), { pruning: 'none', epsilon: 0.06 }).result;
+      const pruned = await run(new FakeEvaluator(), { pruning, epsilon: 0.06 }).result;
+      expect(pruned.best.candidate).toEqual(exhaustive.best.candidate);
+      expect(pruned.profile.stages).toEqual(exhaustive.profile.stages);
+      expect(pruned.questionEvaluations).toBeLessThan(exhaustive.questionEvaluations);
+      expect(exhaustive.questionEvaluations).toBe(exhaustive.exhaustiveQuestionEvaluations);
+      expect(pruned.profile.provenance?.cost).toEqual({
+        questionEvaluations: pruned.questionEvaluations,
+        exhaustiveQuestionEvaluations: exhaustive.exhaustiveQuestionEvaluations,
+      });
+    }
+  });
+
+  it('tunes the early-exit threshold within the target', async () => {
+    const { best, baseline, profile } = await run(new FakeEvaluator(), {
+      epsilon: 0.1,
+      earlyExit: { confidence: 'maxProb', window: 4 },
+      thresholdGrid: [0.2, 0.4, 0.9],
+    }).result;
+    expect(best.accuracy).toBeGreaterThanOrEqual(baseline.accuracy - 0.1 - 1e-12);
+    const thresholds = new Set(Object.values(best.candidate.thresholds));
+    expect(thresholds.size).toBe(1);
+    const stage = profile.stages.recall;
+    expect(stage?.earlyExit === null || stage?.earlyExit?.window === 4).toBe(true);
+  });
+
+  it('resumes an interrupted search to the identical profile', async () => {
+    const uninterrupted = await run(new FakeEvaluator()).result;
+    const store = new MemoryCheckpointStore();
+    const controller = new AbortController();
+    const first = new FakeEvaluator();
+    first.onEvaluate = (calls) => {
+      if (calls === 250) controller.abort();
+    };
+    const error = await run(first, { checkpoint: store, signal: controller.signal }).result.catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).name).toBe('AbortError');
+    expect(store.saved).not.toBeNull();
+    const second = new FakeEvaluator();
+    const resumed = await run(second, { checkpoint: store }).result;
+    expect(resumed.profile).toEqual(uninterrupted.profile);
+    expect(second.calls).toBe(uninterrupted.questionEvaluations - first.calls);
+  });
+
+  it('serves repeated evaluations from the cache', async () => {
+    const store = new MemoryCheckpointStore();
+    const evaluator = new FakeEvaluator();
+    const done = await run(evaluator, { checkpoint: store }).result;
+    expect(evaluator.calls).toBe(done.questionEvaluations);
+    const again = new FakeEvaluator();
+    const repeat = await run(again, { checkpoint: store }).result;
+    expect(again.calls).toBe(0);
+    expect(repeat.profile).toEqual(done.profile);
+  });
+
+  it('refuses a corrupt or foreign checkpoint', async () => {
+    const corrupt = new MemoryCheckpointStore();
+    corrupt.saved = '{"format":"litestage-search-checkpoint","version":1}';
+    await expect(run(new FakeEvaluator(), { checkpoint: corrupt }).result).rejects.toThrow(
+      CheckpointError,
+    );
+    const store = new MemoryCheckpointStore();
+    await run(new FakeEvaluator(20), { checkpoint: store }).result;
+    await expect(run(new FakeEvaluator(30), { checkpoint: store }).result).rejects.toThrow(
+      /belongs to another search \(the calibration questions differ\)/,
+    );
+    await expect(
+      run(new FakeEvaluator(20), { checkpoint: store, epsilon: 0.1 }).result,
+    ).rejects.toThrow(/the search options differ/);
+  });
+
+  it('writes a valid profile with its provenance', async () => {
+    const { profile, ranking } = await run(new FakeEvaluator()).result;
+    expect(profile.model.fingerprint).toBe(manifest.fingerprint);
+    expect(profile.provenance?.ranking.entries).toEqual(ranking.global);
+    expect(profile.provenance?.trace[0]?.step).toBe('baseline');
+    expect(profile.provenance?.createdAt).toBe('2026-11-29T00:00:00.000Z');
+    for (const stage of STAGES) {
+      const budget = profile.stages[stage]?.skip.length ?? 0;
+      expect(profile.stages[stage]?.skip).toEqual(ranking.global.slice(0, budget).map((r) => r.id));
+    }
+  });
+});
+
+describe('the redundancy ranking', () => {
+  it('ranks the sub-layers with the highest cosine first, over every sub-layer', async () => {
+    const ranking = await rankSubLayers(new FakeEvaluator(10), ['q1', 'q2']);
+    expect(ranking.global).toHaveLength(8);
+    expect(ranking.global.map((r) => r.id).slice(0, 2)).toEqual(['3.attn', '2.attn']);
+    const scores = ranking.global.map((r) => r.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    // Summed over the three stages by default.
+    expect(ranking.global[0]?.score).toBeGreaterThan(2);
+  });
+
+  it('takes the last token instead of the mean when asked', async () => {
+    const mean = await rankSubLayers(new FakeEvaluator(10), ['q1'], { tokenReduction: 'mean' });
+    const last = await rankSubLayers(new FakeEvaluator(10), ['q1'], { tokenReduction: 'last' });
+    expect(last.global[0]?.score).toBeLessThan(mean.global[0]?.score ?? 0);
+  });
+
+  it('accepts other importance metrics', async () => {
+    const cosine = await rankSubLayers(new FakeEvaluator(10), ['q1']);
+    const angular = await rankSubLayers(new FakeEvaluator(10), ['q1'], { metric: angularMetric });
+    expect(angular.global.map((r) => r.id)).toEqual(cosine.global.map((r) => r.id));
+    expect(angular.metric).toBe('angular');
+    const blocks = await rankSubLayers(new FakeEvaluator(10), ['q1'], {
+      metric: blockInfluenceMetric,
+    });
+    // Whole layers together: each layer's two sub-layers are adjacent in the ranking.
+    const ids = blocks.global.map((r) => r.id);
+    for (let i = 0; i < ids.length; i += 2)
+      expect(ids[i]?.split('.')[0]).toBe(ids[i + 1]?.split('.')[0]);
+  });
+});
