@@ -5,6 +5,7 @@ it('exports exactly the public API', async () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
       "CheckpointError",
+      "EngineEvaluator",
       "MemoryCheckpointStore",
       "angularMetric",
       "blockInfluenceMetric",
@@ -13,6 +14,7 @@ it('exports exactly the public API', async () => {
       "cosineMetric",
       "fitLatencyModel",
       "importanceMetrics",
+      "measureLatencyModel",
       "measuredLatency",
       "median",
       "modelLatency",

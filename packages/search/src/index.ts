@@ -4,6 +4,7 @@ export {
   type EarlyExitShape,
   type QuestionScore,
 } from './candidate.js';
+export { EngineEvaluator, type EngineEvaluatorOptions } from './engine-evaluator.js';
 export type { Evaluator, StageCosines } from './evaluator.js';
 export {
   fitLatencyModel,
@@ -13,6 +14,7 @@ export {
   median,
   modelLatency,
 } from './latency.js';
+export { type MeasureOptions, measureLatencyModel } from './measure-latency.js';
 export {
   angularMetric,
   blockInfluenceMetric,

@@ -3,6 +3,7 @@ import { convertCommand } from './convert-command.js';
 import { generateCommand } from './generate-command.js';
 import { profileCommand } from './profile-command.js';
 import { runCommand } from './run-command.js';
+import { searchCommand } from './search-command.js';
 import { taskCommand } from './task-command.js';
 
 /** Every subcommand of `litestage`, in the order `--help` lists them. */
@@ -10,6 +11,7 @@ export const commands: readonly CommandModule[] = [
   convertCommand,
   generateCommand,
   runCommand,
+  searchCommand,
   profileCommand,
   taskCommand,
 ];

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { nodeBackend } from '@litestage/backend-node';
 import {
   createEngine,
+  type Engine,
   EngineConfigError,
   type EngineResult,
   fullDepthProfile,
@@ -11,6 +12,7 @@ import { loadBundleTokenizer } from '@litestage/model';
 import { openBundle } from '@litestage/model/node';
 import { ProfileError, parseProfile } from '@litestage/profile';
 import {
+  comparePaired,
   DatasetError,
   type FewShotExample,
   getTaskFormat,
@@ -36,6 +38,7 @@ interface RunFlags {
   dataset?: string;
   limit?: number;
   json?: boolean;
+  compareFull?: boolean;
   fewShot?: string;
   shots?: number;
   threads?: number;
@@ -89,6 +92,10 @@ export const runCommand: CommandModule = {
       .option('--few-shot <file>', 'TinyThinker exemplars (*_cot.json) to put before each question')
       .option('--shots <n>', 'how many exemplars', nonNegativeInteger)
       .option('--threads <n>', 'CPU threads', nonNegativeInteger)
+      .option(
+        '--compare-full',
+        'also run full depth on the same questions, interleaved, and compare',
+      )
       .option('--json', 'print one machine-readable result')
       .action(async (flags: RunFlags) => {
         if (Boolean(flags.question) === Boolean(flags.dataset)) {
@@ -153,6 +160,16 @@ export const runCommand: CommandModule = {
           const engine = await guard(async () =>
             createEngine({ session, tokenizer, format, profile }),
           );
+          if (flags.compareFull) {
+            if (!flags.profile || questions.length < 2) {
+              throw new CliError('--compare-full needs --profile and --dataset');
+            }
+            const kvPolicy = profile.runtime.kvPolicy;
+            const fullDepth = fullDepthProfile(bundle.manifest, format, { kvPolicy });
+            const full = createEngine({ session, tokenizer, format, profile: fullDepth });
+            await compare(io, flags, engine, full, questions, controller.signal);
+            return;
+          }
           const results: EngineResult[] = [];
           const live = io.isTTY && !flags.json && questions.length === 1;
           for (const [index, question] of questions.entries()) {
@@ -246,6 +263,62 @@ function report(
       .join(', ');
     io.stdout(
       `  ${name}: ${fixed(stage.meanTokens)} tokens, ${fixed(stage.meanMs, 0)} ms (${reasons})\n`,
+    );
+  }
+}
+
+/**
+ * Runs the profile and full depth on the same questions, alternating which goes first so
+ * machine noise falls on both alike, and reports both accuracies, the paired difference
+ * and the measured speedup.
+ */
+async function compare(
+  io: CliIo,
+  flags: RunFlags,
+  profiled: Engine,
+  full: Engine,
+  questions: Question[],
+  signal: AbortSignal,
+) {
+  const withProfile: EngineResult[] = [];
+  const atFullDepth: EngineResult[] = [];
+  for (const [index, question] of questions.entries()) {
+    if (signal.aborted) break;
+    const order = index % 2 === 0 ? [profiled, full] : [full, profiled];
+    for (const engine of order) {
+      const result = await engine.run(question);
+      (engine === profiled ? withProfile : atFullDepth).push(result);
+    }
+    if (io.isTTY && !flags.json) io.stderr(`\r\u001b[2K[${index + 1}/${questions.length}]`);
+  }
+  if (io.isTTY && !flags.json) io.stderr('\n');
+  const n = Math.min(withProfile.length, atFullDepth.length);
+  if (n === 0) throw new CliError('interrupted before any question was answered');
+  const a = summarizeRun(atFullDepth.slice(0, n).map(outcomeOf));
+  const b = summarizeRun(withProfile.slice(0, n).map(outcomeOf));
+  const paired = comparePaired(
+    atFullDepth.slice(0, n).map((r) => r.correct === true),
+    withProfile.slice(0, n).map((r) => r.correct === true),
+  );
+  const speedup = a.meanMs / b.meanMs;
+  if (flags.json) {
+    io.stdout(`${JSON.stringify({ questions: n, fullDepth: a, profile: b, paired, speedup })}\n`);
+    return;
+  }
+  const pct = (x: number) => `${fixed(100 * x)}%`;
+  const line = (label: string, s: typeof a) =>
+    `${label} accuracy ${pct(s.accuracy)} (95% CI ${pct(s.interval.lower)}-${pct(s.interval.upper)}), ${fixed(s.meanMs, 0)} ms per question\n`;
+  io.stdout(`questions ${n} (profile and full depth interleaved)\n`);
+  io.stdout(line('full depth:', a));
+  io.stdout(line('profile:   ', b));
+  io.stdout(
+    `difference ${fixed(100 * paired.difference)} points (paired 95% CI ${fixed(100 * paired.interval.lower)} to ${fixed(100 * paired.interval.upper)}); speedup ${speedup.toFixed(2)}x\n`,
+  );
+  for (const name of Object.keys(a.stages)) {
+    const before = a.stages[name];
+    const after = b.stages[name];
+    io.stdout(
+      `  ${name}: ${fixed(before?.meanTokens ?? 0)} -> ${fixed(after?.meanTokens ?? 0)} tokens, ${fixed(before?.meanMs ?? 0, 0)} -> ${fixed(after?.meanMs ?? 0, 0)} ms\n`,
     );
   }
 }

@@ -1,0 +1,267 @@
+import { availableParallelism, cpus } from 'node:os';
+import { basename } from 'node:path';
+import { nodeBackend } from '@litestage/backend-node';
+import { EngineConfigError, fullDepthProfile, type Question } from '@litestage/core';
+import { loadBundleTokenizer } from '@litestage/model';
+import { openBundle } from '@litestage/model/node';
+import { serializeProfile } from '@litestage/profile';
+import {
+  CheckpointError,
+  EngineEvaluator,
+  importanceMetrics,
+  type LatencyEstimator,
+  measuredLatency,
+  measureLatencyModel,
+  modelLatency,
+  type PruningMode,
+  searchProfile,
+} from '@litestage/search';
+import { FileCheckpointStore, writeFileAtomic } from '@litestage/search/node';
+import { DatasetError, getTaskFormat, questionOfRecord } from '@litestage/tasks';
+import { loadQuestionRecords } from '@litestage/tasks/node';
+import { type Command, InvalidArgumentError } from 'commander';
+import { CliError } from '../cli-error.js';
+import type { CliIo } from '../cli-io.js';
+import type { CommandModule } from './command-module.js';
+import { isInputError } from './convert-command.js';
+import { nonNegativeInteger, oneOf } from './option-parsers.js';
+
+interface SearchFlags {
+  bundle: string;
+  task: string;
+  calib: string;
+  limit?: number;
+  epsilon: number;
+  latency: 'measured' | 'model';
+  maxBudget?: number;
+  kvPolicy: 'reprefill' | 'reuse' | 'propagate';
+  earlyExit: boolean;
+  thresholds?: number[];
+  window: number;
+  perStageThresholds?: boolean;
+  perStageRanking?: boolean;
+  metric: string;
+  tokenReduction: 'mean' | 'last';
+  pruning: PruningMode;
+  checkpoint?: string;
+  out: string;
+  threads?: number;
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1))
+    throw new InvalidArgumentError('expected a number in [0, 1].');
+  return n;
+}
+
+function numberList(value: string): number[] {
+  const list = value.split(',').map((v) => Number(v.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isFinite(n)))
+    throw new InvalidArgumentError('expected numbers separated by commas.');
+  return list;
+}
+
+export const searchCommand: CommandModule = {
+  name: 'search',
+  register(program: Command, io: CliIo) {
+    program
+      .command('search')
+      .description(
+        'search per-stage skip budgets and early exit on calibration questions; writes a profile',
+      )
+      .requiredOption('--bundle <dir>', 'a bundle folder made by `litestage convert`')
+      .option('--task <format>', 'the task format', 'tinythinker')
+      .requiredOption(
+        '--calib <file.jsonl>',
+        'calibration questions with gold answers (`litestage task export --split calib`)',
+      )
+      .option('--limit <n>', 'use the first N calibration questions', nonNegativeInteger)
+      .option(
+        '--epsilon <points>',
+        'allowed accuracy drop below the full model (0.04 = 4 points)',
+        fraction,
+        0.04,
+      )
+      .option(
+        '--latency <method>',
+        'measured: wall-clock; model: a per-device cost model times the tokens',
+        oneOf(['measured', 'model'] as const),
+        'model',
+      )
+      .option(
+        '--max-budget <k>',
+        'largest number of sub-layers skipped per stage (default: all)',
+        nonNegativeInteger,
+      )
+      .option(
+        '--kv-policy <policy>',
+        'KV cache across stages',
+        oneOf(['reprefill', 'reuse', 'propagate'] as const),
+        'reprefill',
+      )
+      .option('--no-early-exit', 'skip the early-exit threshold step')
+      .option(
+        '--thresholds <list>',
+        'early-exit thresholds to try (max probability), e.g. 0.2,0.3,0.4',
+        numberList,
+      )
+      .option('--window <n>', 'early-exit window (confidences averaged)', nonNegativeInteger, 4)
+      .option('--per-stage-thresholds', 'tune one early-exit threshold per stage')
+      .option('--per-stage-ranking', 'rank sub-layers per stage instead of over all stages')
+      .option(
+        '--metric <name>',
+        `importance metric: ${[...importanceMetrics.keys()].join(', ')}`,
+        'cosine',
+      )
+      .option(
+        '--token-reduction <how>',
+        'reduce cosines over tokens by mean or last',
+        oneOf(['mean', 'last'] as const),
+        'mean',
+      )
+      .option(
+        '--pruning <mode>',
+        'wilson | exact | none',
+        oneOf(['wilson', 'exact', 'none'] as const),
+        'wilson',
+      )
+      .option('--checkpoint <file>', 'where progress is kept (default: <out>.checkpoint.json)')
+      .requiredOption('--out <profile.json>', 'the profile to write')
+      .option('--threads <n>', 'CPU threads', nonNegativeInteger)
+      .action(async (flags: SearchFlags) => {
+        const metric = importanceMetrics.get(flags.metric);
+        if (!metric)
+          throw new CliError(
+            `unknown --metric ${flags.metric}; known: ${[...importanceMetrics.keys()].join(', ')}`,
+          );
+        let bundle: Awaited<ReturnType<typeof openBundle>>;
+        let questions: Question[];
+        try {
+          bundle = await openBundle(flags.bundle);
+          questions = (await loadQuestionRecords(flags.calib))
+            .slice(0, flags.limit ?? Number.POSITIVE_INFINITY)
+            .map(questionOfRecord);
+        } catch (error) {
+          if (isInputError(error) || error instanceof DatasetError)
+            throw new CliError(error.message);
+          throw error;
+        }
+        if (questions.length === 0) throw new CliError(`${flags.calib}: no questions`);
+        if (questions.some((q) => q.answer === undefined))
+          throw new CliError(`${flags.calib}: calibration questions need gold answers`);
+        const format = getTaskFormat(flags.task);
+        const tokenizer = await loadBundleTokenizer(bundle);
+        const session = await nodeBackend.load(
+          bundle,
+          flags.threads ? { threads: flags.threads } : {},
+        );
+        const controller = new AbortController();
+        const interrupt = () => controller.abort();
+        process.once('SIGINT', interrupt);
+        const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint.json`;
+        let line = '';
+        const progress = (text: string) => {
+          if (!io.isTTY) return;
+          line = text;
+          io.stderr(`\r\u001b[2K${text}`);
+        };
+        try {
+          const base = fullDepthProfile(bundle.manifest, format, { kvPolicy: flags.kvPolicy });
+          const earlyExit = flags.earlyExit
+            ? { confidence: 'maxProb' as const, window: flags.window }
+            : null;
+          const evaluator = new EngineEvaluator({
+            session,
+            tokenizer,
+            format,
+            baseProfile: base,
+            questions,
+            earlyExit,
+          });
+          let latency: LatencyEstimator = measuredLatency;
+          if (flags.latency === 'model') {
+            progress('measuring the latency model ...');
+            const prompt = tokenizer.encode(format.stagePrompt(questions[0] as Question, []));
+            const model = await measureLatencyModel(session, {
+              promptTokens:
+                bundle.manifest.bosTokenId === null
+                  ? prompt
+                  : [bundle.manifest.bosTokenId, ...prompt],
+            });
+            latency = modelLatency(model);
+          }
+          let evaluations = 0;
+          const result = await searchProfile(
+            evaluator,
+            {
+              base,
+              calibrationId: `${basename(flags.calib)}#${questions.length}`,
+              searcher: { name: '@litestage/search', version: '0.0.0' },
+              environment: {
+                device: `${cpus()[0]?.model?.trim() ?? 'cpu'} (${availableParallelism()} cores)`,
+                backend: session.backend,
+                executionProvider: session.executionProvider,
+                runtimeVersions: { node: process.versions.node, 'onnxruntime-node': '1.30.0' },
+              },
+            },
+            {
+              epsilon: flags.epsilon,
+              latency,
+              earlyExit,
+              pruning: flags.pruning,
+              perStageRanking: Boolean(flags.perStageRanking),
+              perStageThresholds: Boolean(flags.perStageThresholds),
+              ranking: { metric, tokenReduction: flags.tokenReduction },
+              checkpoint: new FileCheckpointStore(checkpointPath),
+              signal: controller.signal,
+              ...(flags.maxBudget === undefined ? {} : { maxBudget: flags.maxBudget }),
+              ...(flags.thresholds === undefined ? {} : { thresholdGrid: flags.thresholds }),
+              onProgress: (event) => {
+                if (event.type === 'ranking')
+                  progress(`ranking sub-layers: ${event.done}/${event.total} questions`);
+                else if (event.type === 'question') {
+                  if (!event.cached) evaluations++;
+                  progress(
+                    `${event.step}: ${event.done}/${event.total} questions (${evaluations} evaluations run)`,
+                  );
+                } else if (event.type === 'evaluated' && !io.isTTY) {
+                  const budgets = Object.entries(event.candidate.budgets)
+                    .map(([s, k]) => `${s}=${k}`)
+                    .join(' ');
+                  io.stderr(
+                    `${event.step} [${budgets}] accuracy ${(100 * event.accuracy).toFixed(1)}% latency ${event.meanLatencyMs.toFixed(0)} ms${event.pruned ? ' (pruned)' : ''}\n`,
+                  );
+                }
+              },
+            },
+          );
+          if (line) io.stderr('\n');
+          await writeFileAtomic(flags.out, serializeProfile(result.profile));
+          const stages = Object.entries(result.profile.stages)
+            .map(
+              ([name, s]) =>
+                `${name} ${s.skip.length}${s.earlyExit ? ` exit<=${s.earlyExit.threshold}` : ''}`,
+            )
+            .join(', ');
+          io.stdout(
+            `${flags.out}: accuracy ${(100 * result.baseline.accuracy).toFixed(1)}% -> ${(100 * result.best.accuracy).toFixed(1)}%, latency ${result.baseline.meanLatencyMs.toFixed(0)} -> ${result.best.meanLatencyMs.toFixed(0)} ms (${(result.baseline.meanLatencyMs / result.best.meanLatencyMs).toFixed(2)}x, ${latency.method}); skipped per stage: ${stages}; ${result.questionEvaluations} question evaluations (exhaustive: ${result.exhaustiveQuestionEvaluations})\n`,
+          );
+        } catch (error) {
+          if (line) io.stderr('\n');
+          if ((error as Error).name === 'AbortError') {
+            throw new CliError(
+              `interrupted; progress is saved in ${checkpointPath}: run the same command to resume`,
+              130,
+            );
+          }
+          if (error instanceof CheckpointError || error instanceof EngineConfigError)
+            throw new CliError(error.message);
+          throw error;
+        } finally {
+          process.removeListener('SIGINT', interrupt);
+          await session.dispose();
+        }
+      });
+  },
+};

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  type CheckpointStore,
+  type SearchCheckpoint,
+  validateCheckpoint,
+} from '../search-checkpoint.js';
+
+/** Keeps a search checkpoint in a JSON file, written atomically. */
+export class FileCheckpointStore implements CheckpointStore {
+  constructor(readonly path: string) {}
+
+  async load(): Promise<SearchCheckpoint | null> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return validateCheckpoint(undefined, this.path);
+    }
+    return validateCheckpoint(json, this.path);
+  }
+
+  async save(checkpoint: SearchCheckpoint): Promise<void> {
+    await writeFileAtomic(this.path, JSON.stringify(checkpoint));
+  }
+}
+
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temporary, text);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
