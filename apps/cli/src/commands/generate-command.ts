@@ -3,6 +3,7 @@ import type { SkipMask } from '@litestage/core';
 import { loadBundleTokenizer } from '@litestage/model';
 import { openBundle } from '@litestage/model/node';
 import { parseSubLayerId, SubLayerIdError } from '@litestage/profile';
+import { TokenSampler } from '@litestage/sampler';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CliError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
@@ -47,38 +48,6 @@ export function parseSkipList(list: string | undefined, numLayers: number): Skip
   return { attn, ffn };
 }
 
-/** A small seeded generator for sampling with a temperature. */
-function seededUniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function chooseToken(logits: Float32Array, temperature: number, uniform: () => number): number {
-  let best = 0;
-  for (let i = 1; i < logits.length; i++)
-    if ((logits[i] as number) > (logits[best] as number)) best = i;
-  if (temperature === 0) return best;
-  const max = logits[best] as number;
-  let total = 0;
-  const weights = new Float64Array(logits.length);
-  for (let i = 0; i < logits.length; i++) {
-    weights[i] = Math.exp(((logits[i] as number) - max) / temperature);
-    total += weights[i] as number;
-  }
-  let r = uniform() * total;
-  for (let i = 0; i < weights.length; i++) {
-    r -= weights[i] as number;
-    if (r <= 0) return i;
-  }
-  return best;
-}
-
 export const generateCommand: CommandModule = {
   name: 'generate',
   register(program: Command, io: CliIo) {
@@ -119,11 +88,11 @@ export const generateCommand: CommandModule = {
           const decoder = tokenizer.createStreamDecoder();
           // The decoder sees the prompt first, so the first generated piece is spaced as in context.
           for (const id of prompt) decoder.push(id);
-          const uniform = seededUniform(flags.seed);
+          const sampler = new TokenSampler({ temperature: flags.temperature, seed: flags.seed });
           let tokens = input;
           for (let n = 0; n < flags.maxNewTokens; n++) {
             const { logits } = await session.step(sequence, { tokens, skip });
-            const next = chooseToken(logits, flags.temperature, uniform);
+            const next = sampler.choose(logits);
             if (stop.has(next)) break;
             const text = decoder.push(next);
             if (text) io.stdout(text);

@@ -16,9 +16,9 @@ import {
   type PruningMode,
   searchProfile,
 } from '@litestage/search';
-import { FileCheckpointStore, writeFileAtomic } from '@litestage/search/node';
+import { FileCheckpointStore } from '@litestage/search/node';
 import { DatasetError, getTaskFormat, questionOfRecord } from '@litestage/tasks';
-import { loadQuestionRecords } from '@litestage/tasks/node';
+import { loadQuestionRecords, writeFileAtomic } from '@litestage/tasks/node';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CliError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';

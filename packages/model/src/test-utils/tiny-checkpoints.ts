@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expectedTensorShapes } from '../checkpoint/expected-tensors.js';
+import { huggingFaceConfigJson } from '../checkpoint/hf-checkpoint-writer.js';
 import { writeSafetensors } from '../checkpoint/safetensors.js';
 import type { DecoderConfig, StoredDtype } from '../decoder-config.js';
 
@@ -63,46 +64,18 @@ const MODEL_CLASS: Record<HfModelType, string> = {
   qwen2: 'Qwen2ForCausalLM',
 };
 
-/** The config.json transformers would write for `config` (plus `extra` fields, which win). */
+/** The config.json transformers would write for `config` as `modelType` (plus `extra` fields, which win). */
 export function hfConfigJson(
   config: DecoderConfig,
   modelType: HfModelType,
   extra: Readonly<Record<string, unknown>> = {},
 ): Record<string, unknown> {
-  const scaling = config.ropeScaling;
-  return {
-    architectures: [MODEL_CLASS[modelType]],
-    model_type: modelType,
-    vocab_size: config.vocabSize,
-    hidden_size: config.hiddenSize,
-    intermediate_size: config.intermediateSize,
-    num_hidden_layers: config.numLayers,
-    num_attention_heads: config.numHeads,
-    num_key_value_heads: config.numKvHeads,
-    head_dim: config.headDim,
-    hidden_act: 'silu',
-    rms_norm_eps: config.rmsNormEps,
-    rope_theta: config.ropeTheta,
-    rope_scaling:
-      scaling === null
-        ? null
-        : scaling.type === 'linear'
-          ? { type: 'linear', factor: scaling.factor }
-          : {
-              rope_type: 'llama3',
-              factor: scaling.factor,
-              low_freq_factor: scaling.lowFreqFactor,
-              high_freq_factor: scaling.highFreqFactor,
-              original_max_position_embeddings: scaling.originalMaxPositionEmbeddings,
-            },
-    max_position_embeddings: config.maxPositionEmbeddings,
-    tie_word_embeddings: config.tieWordEmbeddings,
-    ...(modelType === 'llama' ? { attention_bias: false, mlp_bias: false } : {}),
-    bos_token_id: config.bosTokenId,
-    eos_token_id: config.eosTokenIds.length === 1 ? config.eosTokenIds[0] : config.eosTokenIds,
-    torch_dtype: 'float32',
-    ...extra,
-  };
+  const json = huggingFaceConfigJson(config);
+  if (modelType !== 'llama') {
+    delete json.attention_bias;
+    delete json.mlp_bias;
+  }
+  return { ...json, architectures: [MODEL_CLASS[modelType]], model_type: modelType, ...extra };
 }
 
 export interface TinyHfCheckpointOptions {

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@litestage/tasks/node';
 import {
   type CheckpointStore,
   type SearchCheckpoint,
@@ -29,16 +29,5 @@ export class FileCheckpointStore implements CheckpointStore {
 
   async save(checkpoint: SearchCheckpoint): Promise<void> {
     await writeFileAtomic(this.path, JSON.stringify(checkpoint));
-  }
-}
-
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, text);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
   }
 }
