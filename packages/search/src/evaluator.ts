@@ -23,6 +23,16 @@ export interface Evaluator {
     skip: Readonly<Record<string, readonly string[]>>,
     questionId: string,
   ): Promise<QuestionScore>;
+  /**
+   * Runs several questions under one candidate, in any order or in parallel (worker
+   * processes); results come back in the order of `questionIds`. Optional: the search
+   * falls back to `evaluate` one question at a time.
+   */
+  evaluateMany?(
+    candidate: Candidate,
+    skip: Readonly<Record<string, readonly string[]>>,
+    questionIds: readonly string[],
+  ): Promise<QuestionScore[]>;
   /** The full model's cosines at each stage's prefill for one question. */
   cosines(questionId: string): Promise<Readonly<Record<string, StageCosines>>>;
 }

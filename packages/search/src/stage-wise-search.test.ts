@@ -216,3 +216,21 @@ describe('the redundancy ranking', () => {
       expect(ids[i]?.split('.')[0]).toBe(ids[i + 1]?.split('.')[0]);
   });
 });
+
+describe('batched evaluation', () => {
+  it('uses evaluateMany when the evaluator has it and reaches the same profile', async () => {
+    const sequential = await run(new FakeEvaluator()).result;
+    const batched = new FakeEvaluator();
+    const batches: number[] = [];
+    const withBatches = Object.assign(batched, {
+      async evaluateMany(candidate: Parameters<FakeEvaluator['evaluate']>[0], skip: Parameters<FakeEvaluator['evaluate']>[1], ids: readonly string[]) {
+        batches.push(ids.length);
+        return Promise.all(ids.map((id) => batched.evaluate(candidate, skip, id)));
+      },
+    });
+    const result = await run(withBatches).result;
+    expect(result.profile).toEqual(sequential.profile);
+    expect(batches.length).toBeGreaterThan(0);
+    expect(Math.max(...batches)).toBe(20);
+  });
+});

@@ -220,10 +220,19 @@ export async function searchProfile(
     let correct = 0;
     let pruned = false;
     for (let start = 0; start < N && !pruned; start += batchSize) {
-      for (const id of questionIds.slice(start, start + batchSize)) {
+      const batch = questionIds.slice(start, start + batchSize);
+      const missing = batch.filter((id) => cache[id] === undefined);
+      if (evaluator.evaluateMany && missing.length > 1) {
+        await throwIfAborted();
+        const fresh = await evaluator.evaluateMany(candidate, skip, missing);
+        for (const [i, id] of missing.entries()) cache[id] = fresh[i] as QuestionScore;
+        state.questionEvaluations += missing.length;
+        await save();
+      }
+      for (const id of batch) {
         await throwIfAborted();
         let score = cache[id];
-        const cached = score !== undefined;
+        const cached = score !== undefined && !missing.includes(id);
         if (!score) {
           score = await evaluator.evaluate(candidate, skip, id);
           cache[id] = score;

@@ -118,6 +118,33 @@ describe('litestage search', () => {
     expect(foreign.err).toMatch(/belongs to another search \(the search options differ\)/);
   });
 
+  it('evaluates in worker threads to the same profile', async () => {
+    const parallel = join(dir, 'parallel.json');
+    const result = await run(
+      ...args.slice(0, -1),
+      parallel,
+      '--workers',
+      '2',
+      '--checkpoint',
+      join(dir, 'parallel.checkpoint.json'),
+    );
+    expect(result.code).toBe(0);
+    const one = parseProfile(await readFile(out, 'utf8'));
+    const two = parseProfile(await readFile(parallel, 'utf8'));
+    // Latency models are measured anew per run, so choices between near-equal candidates may
+    // differ; what the workers compute (ranking, the baseline's answers) must not.
+    expect(two.provenance?.ranking.entries.map((e) => e.id)).toEqual(
+      one.provenance?.ranking.entries.map((e) => e.id),
+    );
+    expect(two.provenance?.baseline.accuracy).toBe(one.provenance?.baseline.accuracy);
+    expect(two.provenance?.baseline.tokensPerStage).toEqual(
+      one.provenance?.baseline.tokensPerStage,
+    );
+    expect((await run(...args, '--workers', '2', '--latency', 'measured')).err).toMatch(
+      /use --latency model/,
+    );
+  });
+
   it('compares a profile with full depth on the same questions', async () => {
     const result = await run(
       'run',

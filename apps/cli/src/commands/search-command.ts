@@ -22,6 +22,7 @@ import { loadQuestionRecords, writeFileAtomic } from '@litestage/tasks/node';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CliError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
+import type { WorkerPoolEvaluator } from '../search-worker-pool.js';
 import type { CommandModule } from './command-module.js';
 import { isInputError } from './convert-command.js';
 import { nonNegativeInteger, oneOf } from './option-parsers.js';
@@ -46,6 +47,7 @@ interface SearchFlags {
   checkpoint?: string;
   out: string;
   threads?: number;
+  workers: number;
 }
 
 function fraction(value: string): number {
@@ -129,7 +131,18 @@ export const searchCommand: CommandModule = {
       .option('--checkpoint <file>', 'where progress is kept (default: <out>.checkpoint.json)')
       .requiredOption('--out <profile.json>', 'the profile to write')
       .option('--threads <n>', 'CPU threads', nonNegativeInteger)
+      .option(
+        '--workers <n>',
+        'evaluate questions in N worker threads, each with its own copy of the model',
+        nonNegativeInteger,
+        1,
+      )
       .action(async (flags: SearchFlags) => {
+        if (flags.workers > 1 && flags.latency === 'measured') {
+          throw new CliError(
+            '--workers runs questions side by side, which skews wall-clock times: use --latency model',
+          );
+        }
         const metric = importanceMetrics.get(flags.metric);
         if (!metric)
           throw new CliError(
@@ -161,6 +174,7 @@ export const searchCommand: CommandModule = {
         process.once('SIGINT', interrupt);
         const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint.json`;
         let line = '';
+        let pool: WorkerPoolEvaluator | undefined;
         const progress = (text: string) => {
           if (!io.isTTY) return;
           line = text;
@@ -260,6 +274,7 @@ export const searchCommand: CommandModule = {
           throw error;
         } finally {
           process.removeListener('SIGINT', interrupt);
+          await pool?.close();
           await session.dispose();
         }
       });
