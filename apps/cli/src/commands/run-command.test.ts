@@ -84,6 +84,25 @@ describe('litestage run', () => {
     expect(out).toMatch(/\n {2}summarize: \d+\.\d tokens, \d+ ms \(/);
   });
 
+  it('answers generated synthetic questions', async () => {
+    const { code, out } = await run(
+      'run',
+      '--bundle',
+      bundle,
+      '--synthetic',
+      'test',
+      '--limit',
+      '2',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const parsed = JSON.parse(out);
+    expect(parsed.results.map((r: { questionId: string }) => r.questionId)).toEqual([
+      'synthetic-v1-seed1-n160/test/s1/000000',
+      'synthetic-v1-seed1-n160/test/s1/000001',
+    ]);
+  });
+
   it('prints one JSON result with --json', async () => {
     const { code, out } = await run('run', '--bundle', bundle, '--dataset', dataset, '--json');
     expect(code).toBe(0);
@@ -128,7 +147,7 @@ describe('litestage run', () => {
 
   it('needs exactly one source of questions', async () => {
     expect((await run('run', '--bundle', bundle)).err).toBe(
-      'litestage: give either --question (with --options) or --dataset\n',
+      'litestage: give one of --question (with --options), --dataset or --synthetic\n',
     );
     expect(
       (await run('run', '--bundle', bundle, '--question', 'Q?', '--options', 'only')).err,

@@ -20,13 +20,17 @@ import {
   questionOfRecord,
   summarizeRun,
 } from '@litestage/tasks';
-import { loadQuestionRecords, loadTinyThinkerExemplars } from '@litestage/tasks/node';
+import {
+  collectTaskQuestions,
+  loadQuestionRecords,
+  loadTinyThinkerExemplars,
+} from '@litestage/tasks/node';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
 import type { CommandModule } from './command-module.js';
 import { isInputError } from './convert-command.js';
-import { nonNegativeInteger } from './option-parsers.js';
+import { nonNegativeInteger, oneOf } from './option-parsers.js';
 
 interface RunFlags {
   bundle: string;
@@ -36,6 +40,8 @@ interface RunFlags {
   options?: string;
   answer?: string;
   dataset?: string;
+  synthetic?: 'train' | 'calib' | 'test';
+  seed?: number;
   limit?: number;
   json?: boolean;
   compareFull?: boolean;
@@ -88,7 +94,17 @@ export const runCommand: CommandModule = {
       .option('--options <list>', 'its options, separated by "|"')
       .option('--answer <label>', 'its gold option label, to score it')
       .option('--dataset <file.jsonl>', 'questions exported by `litestage task export`')
-      .option('--limit <n>', 'at most this many dataset questions', nonNegativeInteger)
+      .option(
+        '--synthetic <split>',
+        'questions of the synthetic world, generated: train | calib | test',
+        oneOf(['train', 'calib', 'test'] as const),
+      )
+      .option(
+        '--limit <n>',
+        'at most this many dataset questions (synthetic: default 5)',
+        nonNegativeInteger,
+      )
+      .option('--seed <n>', 'which synthetic questions', nonNegativeInteger)
       .option('--few-shot <file>', 'TinyThinker exemplars (*_cot.json) to put before each question')
       .option('--shots <n>', 'how many exemplars', nonNegativeInteger)
       .option('--threads <n>', 'CPU threads', nonNegativeInteger)
@@ -98,8 +114,11 @@ export const runCommand: CommandModule = {
       )
       .option('--json', 'print one machine-readable result')
       .action(async (flags: RunFlags) => {
-        if (Boolean(flags.question) === Boolean(flags.dataset)) {
-          throw new CliError('give either --question (with --options) or --dataset');
+        const sources = [flags.question, flags.dataset, flags.synthetic].filter(
+          (x) => x !== undefined,
+        );
+        if (sources.length !== 1) {
+          throw new CliError('give one of --question (with --options), --dataset or --synthetic');
         }
         const bundle = await guard(() => openBundle(flags.bundle));
         let fewShot: FewShotExample[] = [];
@@ -129,24 +148,33 @@ export const runCommand: CommandModule = {
               }
             })
           : fullDepthProfile(bundle.manifest, format);
-        const questions: Question[] = flags.dataset
-          ? (await guard(() => loadQuestionRecords(flags.dataset as string)))
-              .slice(0, flags.limit ?? Number.POSITIVE_INFINITY)
-              .map(questionOfRecord)
-          : [
-              {
-                id: 'question',
-                question: flags.question as string,
-                options: (flags.options ?? '')
-                  .split('|')
-                  .map((o) => o.trim())
-                  .filter(Boolean),
-                ...(flags.answer ? { answer: flags.answer } : {}),
-              },
-            ];
+        const questions: Question[] = flags.synthetic
+          ? (
+              await collectTaskQuestions({
+                task: 'synthetic',
+                split: flags.synthetic,
+                limit: flags.limit ?? 5,
+                ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+              })
+            ).records.map(questionOfRecord)
+          : flags.dataset
+            ? (await guard(() => loadQuestionRecords(flags.dataset as string)))
+                .slice(0, flags.limit ?? Number.POSITIVE_INFINITY)
+                .map(questionOfRecord)
+            : [
+                {
+                  id: 'question',
+                  question: flags.question as string,
+                  options: (flags.options ?? '')
+                    .split('|')
+                    .map((o) => o.trim())
+                    .filter(Boolean),
+                  ...(flags.answer ? { answer: flags.answer } : {}),
+                },
+              ];
         if (questions.some((q) => q.options.length < 2))
           throw new CliError('a question needs at least two --options, separated by "|"');
-        if (questions.length === 0) throw new CliError(`${flags.dataset}: no questions`);
+        if (questions.length === 0) throw new CliError('no questions to answer');
 
         const tokenizer = await loadBundleTokenizer(bundle);
         const session = await nodeBackend.load(
@@ -162,7 +190,9 @@ export const runCommand: CommandModule = {
           );
           if (flags.compareFull) {
             if (!flags.profile || questions.length < 2) {
-              throw new CliError('--compare-full needs --profile and --dataset');
+              throw new CliError(
+                '--compare-full needs --profile and several questions (--dataset or --synthetic)',
+              );
             }
             const kvPolicy = profile.runtime.kvPolicy;
             const fullDepth = fullDepthProfile(bundle.manifest, format, { kvPolicy });
