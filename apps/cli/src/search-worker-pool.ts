@@ -45,6 +45,8 @@ export class WorkerPoolEvaluator implements Evaluator {
     { resolve: (s: QuestionScore) => void; reject: (e: Error) => void }
   >();
   private nextId = 0;
+  /** Questions the workers have evaluated. */
+  evaluated = 0;
 
   constructor(
     private readonly local: Evaluator,
@@ -61,7 +63,10 @@ export class WorkerPoolEvaluator implements Evaluator {
         if (!waiting) return;
         this.pending.delete(reply.id);
         if ('error' in reply) waiting.reject(new Error(`search worker: ${reply.error}`));
-        else waiting.resolve(reply.score);
+        else {
+          this.evaluated++;
+          waiting.resolve(reply.score);
+        }
       });
       worker.on('error', (error) => {
         for (const waiting of this.pending.values()) waiting.reject(error);

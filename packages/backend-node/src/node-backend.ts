@@ -249,9 +249,9 @@ function sessionOptions(
 }
 
 /**
- * onnxruntime-node: tries the requested execution providers in order (`cuda`, `webgpu`,
- * `cpu` by default) and reports why each that failed could not be used; onnxruntime does
- * not fall back by itself.
+ * onnxruntime-node: tries the requested execution providers in order (`cpu` when none is
+ * given; pass e.g. `['cuda', 'cpu']`) and reports why each that failed could not be used:
+ * onnxruntime does not fall back by itself.
  */
 export const nodeBackend: Backend = {
   async init() {

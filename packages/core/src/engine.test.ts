@@ -109,15 +109,14 @@ describe('the engine', () => {
     });
     const events: EngineEvent[] = [];
     for await (const event of engine.stream(question)) events.push(event);
+    // Whitespace waits for the next token (a tokenizer may still attach it differently).
     expect(events.map((e) => (e.type === 'token' ? `token:${e.text}` : `${e.type}`))).toEqual([
       'stage-start',
-      'token: ',
-      'token:a',
+      'token: a',
       'token:b',
       'stage-end',
       'stage-start',
-      'token: ',
-      'token:A',
+      'token: A',
       'stage-end',
       'done',
     ]);
@@ -203,6 +202,55 @@ describe('the engine', () => {
       ['ab#c', 'stop-string'],
       ['B', 'stop-string'],
     ]);
+  });
+});
+
+describe('stage text and token events', () => {
+  it('never shows the start of a stop string, and the events add up to the stage text', async () => {
+    const withWord: TaskFormat = {
+      ...format,
+      stages: format.stages.map((s) => ({ ...s, stopStrings: ['stop'], maxNewTokens: 12 })),
+    };
+    const session = sayingSession([' a sto stop', ' Bstop']);
+    const events: EngineEvent[] = [];
+    const profile = fullDepthProfile(MANIFEST, withWord);
+    const engine = createEngine({ session, tokenizer, format: withWord, profile });
+    for await (const event of engine.stream(question)) events.push(event);
+    const shown = events
+      .filter((e) => e.type === 'token' && e.stage === 'think')
+      .map((e) => (e.type === 'token' ? e.text : ''));
+    expect(shown.join('')).toBe(' a sto ');
+    expect(shown.some((piece) => /s$|st$/.test(piece))).toBe(false);
+    const done = events.at(-1);
+    expect(done?.type === 'done' && done.result.stages.map((s) => s.text)).toEqual(['a sto', 'B']);
+  });
+
+  it('ends a stage at the model positions instead of failing, then refuses a prompt too long', async () => {
+    const session = new ScriptedSession(() => logitsFor(V, id('q')), { maxPositions: 12 });
+    const engine = createEngine({ session, tokenizer, format, profile: profileWith() });
+    const events: EngineEvent[] = [];
+    const error = await (async () => {
+      for await (const event of engine.stream(question)) events.push(event);
+    })().catch((e: unknown) => e);
+    // "why?\nT:" is 8 tokens with BOS: 4 more can be fed, and one more generated.
+    const first = events.find((e) => e.type === 'stage-end');
+    expect(first?.type === 'stage-end' && first.result).toMatchObject({
+      tokens: 5,
+      exitReason: 'max-tokens',
+    });
+    expect(
+      Math.max(...session.steps.map((s) => s.lengthBefore + s.request.tokens.length)),
+    ).toBeLessThanOrEqual(12);
+    expect((error as Error).message).toBe(
+      'the answer prompt is 17 tokens; this model supports 12 positions',
+    );
+  });
+
+  it('refuses a prompt longer than the model positions', async () => {
+    const session = new ScriptedSession(() => logitsFor(V, id('q')), { maxPositions: 4 });
+    await expect(
+      createEngine({ session, tokenizer, format, profile: profileWith() }).run(question),
+    ).rejects.toThrow(/the think prompt is 8 tokens; this model supports 4 positions/);
   });
 });
 

@@ -109,7 +109,7 @@ export function createEngine(options: EngineOptions): Engine {
   const { session, tokenizer, format, profile } = options;
   const plans = planStages(session, format, profile);
   const kvPolicy = profile.runtime.kvPolicy;
-  const bos = session.manifest.bosTokenId;
+  const maxPositions = session.manifest.maxPositions;
   const eos =
     session.manifest.eosTokenIds.length > 0 ? session.manifest.eosTokenIds : tokenizer.eosTokenIds;
 
@@ -129,8 +129,13 @@ export function createEngine(options: EngineOptions): Engine {
       for (const [index, plan] of plans.entries()) {
         const stageStart = now();
         const promptText = format.stagePrompt(question, outputs);
-        const promptIds =
-          bos === null ? tokenizer.encode(promptText) : [bos, ...tokenizer.encode(promptText)];
+        // The tokenizer knows whether this model starts sequences with BOS.
+        const promptIds = tokenizer.encode(promptText, { addBos: true });
+        if (promptIds.length > maxPositions) {
+          throw new RangeError(
+            `the ${plan.spec.name} prompt is ${promptIds.length} tokens; this model supports ${maxPositions} positions`,
+          );
+        }
         if (kvPolicy === 'reprefill') {
           sequence.reset();
           fed = [];
@@ -162,43 +167,47 @@ export function createEngine(options: EngineOptions): Engine {
         const prefillMs = now() - stageStart;
         throwIfAborted(signal);
 
+        // Every fed token takes a position; the last generated token is never fed.
+        const cap = Math.min(plan.settings.maxNewTokens, maxPositions - sequence.length + 1);
         const criteria = new StoppingCriteriaList([
           new EosTokenCriteria(plan.spec.stopAtEos ? eos : []),
           new StopStringCriteria(plan.spec.stopStrings),
-          new MaxNewTokensCriteria(plan.settings.maxNewTokens),
+          new MaxNewTokensCriteria(cap),
           ...(plan.settings.earlyExit ? [new EarlyExitCriteria(plan.settings.earlyExit)] : []),
           ...(options.stoppingCriteria?.(plan.spec) ?? []),
         ]);
-        const decoder = tokenizer.createStreamDecoder();
         const generated: number[] = [];
+        // The stage text is always the exact decoding of the kept tokens; token events send
+        // it piece by piece, holding back what a later token may still change (a possible
+        // start of a stop string, trailing whitespace, an incomplete character).
         let text = '';
+        let emitted = 0;
         let logits = prefill.logits;
         let exitReason: StageResult['exitReason'];
         for (;;) {
-          const id = sampler.choose(logits, fed.concat(generated));
+          const id = sampler.choose(logits, fed);
           generated.push(id);
-          const before = text;
-          const piece = decoder.push(id);
-          text += piece;
+          const previous = text;
+          text = tokenizer.decode(generated);
           const decision = criteria.check({ tokens: generated, text, logits });
           if (decision) {
             exitReason = decision.reason as StageResult['exitReason'];
             if (!decision.keepToken) {
               generated.pop();
-              text = before;
-            } else if (decision.textEnd === undefined) {
-              text += decoder.flush();
-              if (piece) yield { type: 'token', stage: plan.spec.name, id, text: piece };
+              text = previous;
             }
-            if (decision.textEnd !== undefined) {
-              const visible = text.slice(0, decision.textEnd);
-              const shown = visible.slice(before.length);
-              if (shown) yield { type: 'token', stage: plan.spec.name, id, text: shown };
-              text = visible;
+            if (decision.textEnd !== undefined) text = text.slice(0, decision.textEnd);
+            if (text.length > emitted) {
+              yield { type: 'token', stage: plan.spec.name, id, text: text.slice(emitted) };
+              emitted = text.length;
             }
             break;
           }
-          if (piece) yield { type: 'token', stage: plan.spec.name, id, text: piece };
+          const safe = safeLength(text, plan.spec.stopStrings);
+          if (safe > emitted) {
+            yield { type: 'token', stage: plan.spec.name, id, text: text.slice(emitted, safe) };
+            emitted = safe;
+          }
           throwIfAborted(signal);
           const next = await session.step(sequence, { tokens: [id], skip: plan.skip });
           fed.push(id);
@@ -314,6 +323,25 @@ function maskOf(ids: readonly string[], numLayers: number): SkipMask {
     }
   }
   return { attn, ffn };
+}
+
+/**
+ * How much of `text` can be shown for sure: without a trailing part that may be the start
+ * of a stop string, trailing whitespace (a tokenizer may still attach it differently) or an
+ * incomplete character.
+ */
+function safeLength(text: string, stopStrings: readonly string[]): number {
+  let end = text.length;
+  for (const stop of stopStrings) {
+    for (let n = Math.min(stop.length - 1, text.length); n > 0; n--) {
+      if (text.endsWith(stop.slice(0, n))) {
+        end = Math.min(end, text.length - n);
+        break;
+      }
+    }
+  }
+  while (end > 0 && /[\s\uFFFD]/.test(text[end - 1] as string)) end--;
+  return end;
 }
 
 function commonPrefixLength(a: readonly number[], b: readonly number[]): number {

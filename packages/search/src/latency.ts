@@ -3,6 +3,8 @@ import type { QuestionScore } from './candidate.js';
 /** Turns a question's run into milliseconds per stage. */
 export interface LatencyEstimator {
   readonly method: 'measured' | 'model';
+  /** The cost model behind a `model` estimator (kept in search checkpoints). */
+  readonly model?: LatencyModel;
   /** `skipped`: per stage, how many attention and FFN sub-layers the candidate skips. */
   perStage(
     score: QuestionScore,
@@ -30,18 +32,26 @@ export interface LatencyModel {
   readonly prefillTokenMs: number;
 }
 
-/** A deterministic latency: the model's costs times the tokens actually processed. */
-export function modelLatency(model: LatencyModel): LatencyEstimator {
+/**
+ * A deterministic latency: the model's costs times the tokens actually processed. With
+ * `skipInPrefill: false` prefills always run at full depth.
+ */
+export function modelLatency(
+  model: LatencyModel,
+  options: { readonly skipInPrefill?: boolean } = {},
+): LatencyEstimator {
   const L = model.numLayers;
   const full = L * (model.attnMs + model.ffnMs);
+  const skipInPrefill = options.skipInPrefill ?? true;
   return {
     method: 'model',
+    model,
     perStage(score, skipped) {
       const out: Record<string, number> = {};
       for (const [name, stage] of Object.entries(score.stages)) {
         const s = skipped[name] ?? { attn: 0, ffn: 0 };
         const running = (L - s.attn) * model.attnMs + (L - s.ffn) * model.ffnMs;
-        const share = full > 0 ? running / full : 1;
+        const share = full > 0 && skipInPrefill ? running / full : 1;
         out[name] =
           stage.prefillTokens * model.prefillTokenMs * share +
           stage.generatedTokens * (model.stepMs + running);

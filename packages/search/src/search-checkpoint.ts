@@ -1,4 +1,5 @@
 import type { QuestionScore } from './candidate.js';
+import type { LatencyModel } from './latency.js';
 import type { Ranking } from './ranking.js';
 
 /**
@@ -14,6 +15,8 @@ export interface SearchCheckpoint {
   readonly createdAt: string;
   questionEvaluations: number;
   ranking: Ranking | null;
+  /** The latency model measured when the search started, reused on resume (costs are noisy). */
+  latencyModel?: LatencyModel | null;
   /** candidate key -> question id -> score. */
   readonly scores: Record<string, Record<string, QuestionScore>>;
 }

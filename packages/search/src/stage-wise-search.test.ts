@@ -223,7 +223,11 @@ describe('batched evaluation', () => {
     const batched = new FakeEvaluator();
     const batches: number[] = [];
     const withBatches = Object.assign(batched, {
-      async evaluateMany(candidate: Parameters<FakeEvaluator['evaluate']>[0], skip: Parameters<FakeEvaluator['evaluate']>[1], ids: readonly string[]) {
+      async evaluateMany(
+        candidate: Parameters<FakeEvaluator['evaluate']>[0],
+        skip: Parameters<FakeEvaluator['evaluate']>[1],
+        ids: readonly string[],
+      ) {
         batches.push(ids.length);
         return Promise.all(ids.map((id) => batched.evaluate(candidate, skip, id)));
       },
@@ -232,5 +236,43 @@ describe('batched evaluation', () => {
     expect(result.profile).toEqual(sequential.profile);
     expect(batches.length).toBeGreaterThan(0);
     expect(Math.max(...batches)).toBe(20);
+  });
+});
+
+describe('latency models and checkpoints', () => {
+  const modelA = { numLayers: 4, stepMs: 1, attnMs: 0.5, ffnMs: 0.7, prefillTokenMs: 0.2 };
+  const modelB = { numLayers: 4, stepMs: 9, attnMs: 0.1, ffnMs: 3, prefillTokenMs: 2 };
+
+  it('keeps the measured latency model in the checkpoint so a resumed search prices candidates the same', async () => {
+    const reference = await run(new FakeEvaluator(), {
+      latency: { method: 'model', measure: async () => modelA },
+    }).result;
+    expect(reference.profile.provenance?.latencyMethod).toBe('model');
+
+    const store = new MemoryCheckpointStore();
+    const controller = new AbortController();
+    const first = new FakeEvaluator();
+    first.onEvaluate = (calls) => {
+      if (calls === 120) controller.abort();
+    };
+    const interrupted = run(first, {
+      checkpoint: store,
+      signal: controller.signal,
+      latency: { method: 'model', measure: async () => modelA },
+    });
+    await expect(interrupted.result).rejects.toThrow(/aborted/);
+    let measuredAgain = 0;
+    const resumed = await run(new FakeEvaluator(), {
+      checkpoint: store,
+      latency: {
+        method: 'model',
+        measure: async () => {
+          measuredAgain++;
+          return modelB;
+        },
+      },
+    }).result;
+    expect(measuredAgain).toBe(0);
+    expect(resumed.profile).toEqual(reference.profile);
   });
 });

@@ -8,7 +8,7 @@ import {
   type QuestionScore,
 } from './candidate.js';
 import type { Evaluator } from './evaluator.js';
-import type { LatencyEstimator } from './latency.js';
+import { type LatencyEstimator, type LatencyModel, modelLatency } from './latency.js';
 import { type Ranking, type RankingOptions, rankSubLayers } from './ranking.js';
 import {
   type CheckpointStore,
@@ -41,7 +41,13 @@ export interface SearchOptions {
   readonly pruning?: PruningMode;
   /** Questions between pruning checks (default 20). */
   readonly batchSize?: number;
-  readonly latency: LatencyEstimator;
+  /**
+   * How latency is counted: an estimator, or a latency model measured on first use (and
+   * kept in the checkpoint, so a resumed search prices candidates exactly as before).
+   */
+  readonly latency:
+    | LatencyEstimator
+    | { readonly method: 'model'; measure(): Promise<LatencyModel> };
   readonly checkpoint?: CheckpointStore;
   readonly signal?: AbortSignal;
   readonly onProgress?: (event: SearchProgress) => void;
@@ -159,6 +165,14 @@ export async function searchProfile(
     ranking: null,
     scores: {},
   };
+  let latency: LatencyEstimator;
+  if ('perStage' in options.latency) {
+    latency = options.latency;
+  } else {
+    const model = state.latencyModel ?? (await options.latency.measure());
+    state.latencyModel = model;
+    latency = modelLatency(model, { skipInPrefill: template.base.runtime.skipInPrefill });
+  }
   let lastSave = Date.now();
   const save = async (force = false) => {
     if (!options.checkpoint) return;
@@ -196,6 +210,8 @@ export async function searchProfile(
   const trace: SearchEvaluation[] = [];
   let exhaustive = 0;
   let target = 0;
+  /** Correct answers a candidate needs on all N questions to meet the target. */
+  let requiredCorrect = 0;
 
   const evaluateCandidate = async (
     step: string,
@@ -245,15 +261,15 @@ export async function searchProfile(
       }
       const n = scores.length;
       if (useTarget && n < N && pruning !== 'none') {
-        const bestPossible = (correct + (N - n)) / N;
+        const cannotReach = correct + (N - n) < requiredCorrect;
         const wilsonBelow = pruning === 'wilson' && wilsonInterval(correct, n).upper < target;
-        pruned = bestPossible < target || wilsonBelow;
+        pruned = cannotReach || wilsonBelow;
       }
     }
     const stageLatencyMs: Record<string, number> = Object.fromEntries(stages.map((s) => [s, 0]));
     const tokensPerStage: Record<string, number> = Object.fromEntries(stages.map((s) => [s, 0]));
     for (const score of scores) {
-      const perStage = options.latency.perStage(score, skipped);
+      const perStage = latency.perStage(score, skipped);
       for (const s of stages) {
         stageLatencyMs[s] = (stageLatencyMs[s] as number) + (perStage[s] ?? 0) / scores.length;
         tokensPerStage[s] =
@@ -269,7 +285,7 @@ export async function searchProfile(
       questions: scores.length,
       pruned,
     };
-    const feasible = !pruned && result.accuracy >= target - 1e-12;
+    const feasible = !pruned && correct >= requiredCorrect;
     trace.push({
       step,
       budgets: { ...candidate.budgets },
@@ -291,7 +307,9 @@ export async function searchProfile(
     });
     return result;
   };
-  const feasible = (r: CandidateResult) => !r.pruned && r.accuracy >= target - 1e-12;
+  // Feasibility is decided on counts, so float rounding of the target never flips it.
+  const feasible = (r: CandidateResult) =>
+    !r.pruned && Math.round(r.accuracy * r.questions) >= requiredCorrect;
 
   // Baseline: the full model.
   let current: Candidate = {
@@ -300,6 +318,7 @@ export async function searchProfile(
   };
   const baseline = await evaluateCandidate('baseline', current, false);
   target = baseline.accuracy - epsilon;
+  requiredCorrect = Math.max(0, Math.ceil(target * N - 1e-9));
   let best = baseline;
 
   // Step 2: budgets, slowest stage first; the lowest latency among feasible budgets.
@@ -377,7 +396,7 @@ export async function searchProfile(
       },
       calibration: { id: template.calibrationId, size: N },
       epsilon,
-      latencyMethod: options.latency.method,
+      latencyMethod: latency.method,
       baseline: figures(baseline),
       result: figures(best),
       speedup: best.meanLatencyMs > 0 ? baseline.meanLatencyMs / best.meanLatencyMs : 1,

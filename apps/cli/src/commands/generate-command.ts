@@ -82,12 +82,14 @@ export const generateCommand: CommandModule = {
           const sequence = session.createSequence();
           const prompt = tokenizer.encode(flags.prompt ?? '');
           const bos = manifest.bosTokenId;
-          const input = bos === null ? prompt : [bos, ...prompt];
+          // The tokenizer knows whether this model starts sequences with BOS.
+          const input = tokenizer.encode(flags.prompt ?? '', { addBos: true });
           if (input.length === 0) throw new CliError('the model has no BOS token: give a --prompt');
           const stop = new Set([...manifest.eosTokenIds, ...(bos === null ? [] : [bos])]);
           const decoder = tokenizer.createStreamDecoder();
           // The decoder sees the prompt first, so the first generated piece is spaced as in context.
           for (const id of prompt) decoder.push(id);
+          decoder.flush();
           const sampler = new TokenSampler({ temperature: flags.temperature, seed: flags.seed });
           let tokens = input;
           for (let n = 0; n < flags.maxNewTokens; n++) {

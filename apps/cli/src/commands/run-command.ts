@@ -195,7 +195,10 @@ export const runCommand: CommandModule = {
               );
             }
             const kvPolicy = profile.runtime.kvPolicy;
-            const fullDepth = fullDepthProfile(bundle.manifest, format, { kvPolicy });
+            const maxNewTokens = Object.fromEntries(
+              Object.entries(profile.stages).map(([name, stage]) => [name, stage.maxNewTokens]),
+            );
+            const fullDepth = fullDepthProfile(bundle.manifest, format, { kvPolicy, maxNewTokens });
             const full = createEngine({ session, tokenizer, format, profile: fullDepth });
             await compare(io, flags, engine, full, questions, controller.signal);
             return;

@@ -99,6 +99,15 @@ describe('litestage search', () => {
     expect(second.provenance?.cost).toEqual(first.provenance?.cost);
   });
 
+  it('checks its options before any work', async () => {
+    expect((await run(...args, '--window', '0')).err).toMatch(
+      /--window <n>' argument '0' is invalid\. expected an integer >= 1\./,
+    );
+    expect((await run(...args, '--thresholds', '0.3,1.5')).err).toMatch(
+      /expected probabilities in \[0, 1\]/,
+    );
+  });
+
   it('refuses a corrupt or foreign checkpoint with one line', async () => {
     const corrupt = join(dir, 'corrupt.json');
     await writeFile(corrupt, '{ not json');

@@ -9,10 +9,8 @@ import {
   CheckpointError,
   EngineEvaluator,
   importanceMetrics,
-  type LatencyEstimator,
   measuredLatency,
   measureLatencyModel,
-  modelLatency,
   type PruningMode,
   searchProfile,
 } from '@litestage/search';
@@ -22,7 +20,7 @@ import { loadQuestionRecords, writeFileAtomic } from '@litestage/tasks/node';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CliError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
-import type { WorkerPoolEvaluator } from '../search-worker-pool.js';
+import { WorkerPoolEvaluator } from '../search-worker-pool.js';
 import type { CommandModule } from './command-module.js';
 import { isInputError } from './convert-command.js';
 import { nonNegativeInteger, oneOf } from './option-parsers.js';
@@ -35,7 +33,7 @@ interface SearchFlags {
   epsilon: number;
   latency: 'measured' | 'model';
   maxBudget?: number;
-  kvPolicy: 'reprefill' | 'reuse' | 'propagate';
+  kvPolicy?: 'reprefill' | 'reuse' | 'propagate';
   earlyExit: boolean;
   thresholds?: number[];
   window: number;
@@ -57,11 +55,18 @@ function fraction(value: string): number {
   return n;
 }
 
-function numberList(value: string): number[] {
-  const list = value.split(',').map((v) => Number(v.trim()));
-  if (list.length === 0 || list.some((n) => !Number.isFinite(n)))
-    throw new InvalidArgumentError('expected numbers separated by commas.');
+function probabilityList(value: string): number[] {
+  const parts = value.split(',').map((v) => v.trim());
+  const list = parts.map(Number);
+  if (parts.some((p) => p === '') || list.some((n) => !(n >= 0 && n <= 1))) {
+    throw new InvalidArgumentError('expected probabilities in [0, 1] separated by commas.');
+  }
   return list;
+}
+
+function positiveInteger(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('expected an integer >= 1.');
+  return Number(value);
 }
 
 export const searchCommand: CommandModule = {
@@ -98,17 +103,16 @@ export const searchCommand: CommandModule = {
       )
       .option(
         '--kv-policy <policy>',
-        'KV cache across stages',
+        'KV cache across stages (default: propagate for a bundle built for it, else reprefill)',
         oneOf(['reprefill', 'reuse', 'propagate'] as const),
-        'reprefill',
       )
       .option('--no-early-exit', 'skip the early-exit threshold step')
       .option(
         '--thresholds <list>',
         'early-exit thresholds to try (max probability), e.g. 0.2,0.3,0.4',
-        numberList,
+        probabilityList,
       )
-      .option('--window <n>', 'early-exit window (confidences averaged)', nonNegativeInteger, 4)
+      .option('--window <n>', 'early-exit window (confidences averaged)', positiveInteger, 4)
       .option('--per-stage-thresholds', 'tune one early-exit threshold per stage')
       .option('--per-stage-ranking', 'rank sub-layers per stage instead of over all stages')
       .option(
@@ -181,11 +185,13 @@ export const searchCommand: CommandModule = {
           io.stderr(`\r\u001b[2K${text}`);
         };
         try {
-          const base = fullDepthProfile(bundle.manifest, format, { kvPolicy: flags.kvPolicy });
+          const kvPolicy =
+            flags.kvPolicy ?? (bundle.manifest.propagateKv ? 'propagate' : 'reprefill');
+          const base = fullDepthProfile(bundle.manifest, format, { kvPolicy });
           const earlyExit = flags.earlyExit
             ? { confidence: 'maxProb' as const, window: flags.window }
             : null;
-          const evaluator = new EngineEvaluator({
+          const local = new EngineEvaluator({
             session,
             tokenizer,
             format,
@@ -193,18 +199,33 @@ export const searchCommand: CommandModule = {
             questions,
             earlyExit,
           });
-          let latency: LatencyEstimator = measuredLatency;
-          if (flags.latency === 'model') {
-            progress('measuring the latency model ...');
-            const prompt = tokenizer.encode(format.stagePrompt(questions[0] as Question, []));
-            const model = await measureLatencyModel(session, {
-              promptTokens:
-                bundle.manifest.bosTokenId === null
-                  ? prompt
-                  : [bundle.manifest.bosTokenId, ...prompt],
+          if (flags.workers > 1) {
+            pool = new WorkerPoolEvaluator(local, flags.workers, {
+              bundle: flags.bundle,
+              task: flags.task,
+              calib: flags.calib,
+              limit: flags.limit,
+              kvPolicy,
+              earlyExit,
             });
-            latency = modelLatency(model);
           }
+          const evaluator = pool ?? local;
+          const latency =
+            flags.latency === 'model'
+              ? {
+                  method: 'model' as const,
+                  measure: () => {
+                    progress('measuring the latency model ...');
+                    const prompt = tokenizer.encode(
+                      format.stagePrompt(questions[0] as Question, []),
+                      {
+                        addBos: true,
+                      },
+                    );
+                    return measureLatencyModel(session, { promptTokens: prompt });
+                  },
+                }
+              : measuredLatency;
           let evaluations = 0;
           const result = await searchProfile(
             evaluator,
@@ -259,7 +280,7 @@ export const searchCommand: CommandModule = {
             )
             .join(', ');
           io.stdout(
-            `${flags.out}: accuracy ${(100 * result.baseline.accuracy).toFixed(1)}% -> ${(100 * result.best.accuracy).toFixed(1)}%, latency ${result.baseline.meanLatencyMs.toFixed(0)} -> ${result.best.meanLatencyMs.toFixed(0)} ms (${(result.baseline.meanLatencyMs / result.best.meanLatencyMs).toFixed(2)}x, ${latency.method}); skipped per stage: ${stages}; ${result.questionEvaluations} question evaluations (exhaustive: ${result.exhaustiveQuestionEvaluations})\n`,
+            `${flags.out}: accuracy ${(100 * result.baseline.accuracy).toFixed(1)}% -> ${(100 * result.best.accuracy).toFixed(1)}%, latency ${result.baseline.meanLatencyMs.toFixed(0)} -> ${result.best.meanLatencyMs.toFixed(0)} ms (${(result.baseline.meanLatencyMs / result.best.meanLatencyMs).toFixed(2)}x, ${latency.method}); skipped per stage: ${stages}; ${result.questionEvaluations} question evaluations (exhaustive: ${result.exhaustiveQuestionEvaluations})${pool ? `, ${pool.evaluated} of them in ${flags.workers} workers` : ''}\n`,
           );
         } catch (error) {
           if (line) io.stderr('\n');
