@@ -207,12 +207,17 @@ export const runCommand: CommandModule = {
           const live = io.isTTY && !flags.json && questions.length === 1;
           for (const [index, question] of questions.entries()) {
             try {
+              let startOfStage = false;
               for await (const event of engine.stream(question, { signal: controller.signal })) {
                 if (event.type === 'done') results.push(event.result);
-                else if (live && event.type === 'stage-start')
-                  io.stdout(`${format.stages[event.index]?.prefix ?? event.stage}`);
-                else if (live && event.type === 'token') io.stdout(event.text);
-                else if (live && event.type === 'stage-end') io.stdout('\n');
+                else if (live && event.type === 'stage-start') {
+                  io.stdout(`${format.stages[event.index]?.prefix ?? event.stage} `);
+                  startOfStage = true;
+                } else if (live && event.type === 'token') {
+                  // Stage texts are written after "Prefix: ", whatever space the model put first.
+                  io.stdout(startOfStage ? event.text.trimStart() : event.text);
+                  startOfStage = startOfStage && event.text.trim() === '';
+                } else if (live && event.type === 'stage-end') io.stdout('\n');
               }
             } catch (error) {
               if ((error as Error).name === 'AbortError') break;
