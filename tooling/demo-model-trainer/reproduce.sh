@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Reproduces the demo model's weights from scratch: exports the synthetic task with the
+# project's CLI, trains (one CPU thread), and writes the Hugging Face checkpoint folder.
+# Rerunning it resumes an interrupted run from its last checkpoint.
+#
+#   RUN_DIR  run folder, outside the repository  (default /root/litestage-demo-runs/demo-v1)
+#   OUT      checkpoint folder written at the end (default $RUN_DIR/checkpoint)
+#   PYTHON   a Python with PyTorch                (default /usr/bin/python3, Debian's python3-torch)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+run_dir="${RUN_DIR:-/root/litestage-demo-runs/demo-v1}"
+out="${OUT:-$run_dir/checkpoint}"
+python="${PYTHON:-/usr/bin/python3}"
+exports="$run_dir/exports"
+
+if [ ! -f "$repo/apps/cli/dist/bin.js" ]; then
+  (cd "$repo" && pnpm turbo run build --filter=@litestage/cli...)
+fi
+litestage() { node "$repo/apps/cli/dist/bin.js" "$@"; }
+
+# The inputs are deterministic; write each once so a resumed run reads the same files.
+mkdir -p "$exports"
+[ -f "$exports/world.json" ] || litestage task world --out "$exports/world.json"
+[ -f "$exports/train.jsonl" ] ||
+  litestage task export --task synthetic --split train --limit 400000 --seed 1 --out "$exports/train.jsonl"
+[ -f "$exports/calib.jsonl" ] ||
+  litestage task export --task synthetic --split calib --limit 300 --seed 1 --out "$exports/calib.jsonl"
+
+"$python" "$here/train.py" train \
+  --run-dir "$run_dir" \
+  --train-jsonl "$exports/train.jsonl" \
+  --world-json "$exports/world.json" \
+  --calib-jsonl "$exports/calib.jsonl" \
+  --seed 1 \
+  --hidden-size 128 --intermediate-size 384 --layers 8 --heads 4 --kv-heads 2 \
+  --rope-theta 10000 --rms-norm-eps 1e-5 --max-position-embeddings 1024 \
+  --steps 40000 --batch-rows 16 --fact-docs 128 \
+  --lr 2e-3 --warmup-steps 200 --decay-steps 8000 --min-lr-ratio 0 \
+  --weight-decay 0.1 --beta1 0.9 --beta2 0.95 --grad-clip 1.0 \
+  --eval-every 1000 --eval-questions 300 \
+  "$@"
+
+"$python" "$here/train.py" export --run-dir "$run_dir" --checkpoint best --out "$out"
