@@ -15,6 +15,7 @@ it('exports exactly the public API', async () => {
       "LEG_COUNTS",
       "REAL_DATASETS",
       "SIZES",
+      "SYNTHETIC_FORMAT_ID",
       "SYNTHETIC_OPTION_COUNT",
       "SYNTHETIC_SPLITS",
       "SYNTHETIC_WORLD_VERSION",

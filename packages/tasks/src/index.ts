@@ -20,6 +20,7 @@ export {
   getTaskFormat,
   listTaskFormats,
   registerTaskFormat,
+  SYNTHETIC_FORMAT_ID,
   type TaskFormatFactory,
 } from './formats/format-registry.js';
 export {

@@ -6,6 +6,9 @@ import {
 } from './tinythinker-format.js';
 
 /** Builds a format; `options` are the format's own (TinyThinker's few-shot preamble, say). */
+/** The format name of the synthetic world's task (TinyThinker's stages under its own name). */
+export const SYNTHETIC_FORMAT_ID = 'synthetic';
+
 export type TaskFormatFactory = (options?: Record<string, unknown>) => TaskFormat;
 
 const factories = new Map<string, TaskFormatFactory>();
@@ -47,3 +50,14 @@ export function listTaskFormats(): string[] {
 registerTaskFormat(TINYTHINKER_FORMAT_ID, (options) =>
   createTinyThinkerFormat(options as TinyThinkerOptions | undefined),
 );
+
+/**
+ * The synthetic world's questions are written in TinyThinker's format; this name lets a run
+ * say `--task synthetic` and records that task in the profiles it makes. Same stages, same
+ * prompts, same answer parsing as `tinythinker`.
+ */
+registerTaskFormat(SYNTHETIC_FORMAT_ID, (options) => ({
+  ...createTinyThinkerFormat(options as TinyThinkerOptions | undefined),
+  id: SYNTHETIC_FORMAT_ID,
+  description: "the synthetic world's questions, in TinyThinker's Recall / Analyze / Summarize",
+}));

@@ -159,6 +159,18 @@ describe('the format registry', () => {
     expect(() => registerTaskFormat('Bad Name', () => twoStage)).toThrow(/format name/);
   });
 
+  it('names the synthetic task: TinyThinker prompts and parsing under its own id', () => {
+    const synthetic = getTaskFormat('synthetic');
+    const tinythinker = getTaskFormat('tinythinker');
+    expect(synthetic.id).toBe('synthetic');
+    expect(synthetic.stages).toEqual(tinythinker.stages);
+    const question = { id: 'q', question: 'Which?', options: ['a', 'b'] };
+    expect(synthetic.stagePrompt(question, ['x'])).toBe(tinythinker.stagePrompt(question, ['x']));
+    expect(synthetic.parseAnswer(question, ['', '', 'So the answer is option B.'])).toEqual(
+      tinythinker.parseAnswer(question, ['', '', 'So the answer is option B.']),
+    );
+  });
+
   it('passes options to the factory', () => {
     const format = getTaskFormat('tinythinker', { maxNewTokens: { recall: 7 } });
     expect(format.stages[0]?.maxNewTokens).toBe(7);
