@@ -12,7 +12,13 @@ names stayed at ln(160), a uniform guess, for over 5M tokens. So the weights sta
   projection `R` of that token's embedding, written into a residual subspace `S`;
 - layer 1, query head 0 matches `R` of the current token (query) against `S` (key) on the
   slowest rotary frequencies, where the rotation is nearly constant over the context, so it
-  attends to the position right after an earlier occurrence of the current token.
+  attends to the position right after an earlier occurrence of the current token;
+- optionally, layer 1's query head 1 matches `S` against `S`: the position whose previous
+  token equals this position's previous token, with the option labels (` A`, `(A)`, ` (A)`)
+  made alike to `R`. Analyze needs it: after "For option B," comes the word that followed
+  "(B)" in the question;
+- with `copy_gain`, both heads copy the attended token's embedding into the residual, and the
+  output head starts as the embedding matrix, so the copy is a prediction from the start.
 
 Everything else keeps the random initialization; training then only has to learn what the
 circuit copies and how the logits read it.
@@ -45,7 +51,7 @@ def wired_rows(model: LlamaForCausalLM) -> list[tuple[torch.nn.Parameter, slice,
         (first.k_proj.weight, rows, 0),
         (first.v_proj.weight, rows, 0),
         (first.o_proj.weight, rows, 1),
-        (second.q_proj.weight, rows, 0),
+        (second.q_proj.weight, slice(0, 2 * hd), 0),
         (second.k_proj.weight, rows, 0),
     ]
 
@@ -72,6 +78,7 @@ def wire_induction_circuit(
     write_gain: float = 3.0,
     copy_gain: float = 0.0,
     head_gain: float = 5.0,
+    label_groups: list[list[int]] | None = None,
 ) -> None:
     shape = model.shape
     d, hd = shape.hidden_size, shape.head_dim
@@ -120,11 +127,24 @@ def wire_induction_circuit(
     key[slow] = match_gain * s_rows
     attention.q_proj.weight[0:hd] = query
     attention.k_proj.weight[0:hd] = key
+    if label_groups:
+        # Query head 1 (same keys and values): match the current position's previous token
+        # with the key's previous token. After "For option B," it finds the words that
+        # followed "(B)", once the labels of a group look alike to R.
+        labelled = torch.zeros(hd, d)
+        labelled[slow] = match_gain * s_rows
+        attention.q_proj.weight[hd : 2 * hd] = labelled
+        projection = r_rows.T @ r_rows
+        for group in label_groups:
+            shared = (embed[group] @ projection).mean(0)
+            embed[group] = embed[group] - embed[group] @ projection + shared
     if copy_gain:
         # What it copies: the attended token's embedding, read through a subspace Q, which the
         # output head (started as the embedding matrix) turns into that token's logit.
         q_rows = _orthonormal_rows(hd, d, generator, torch.cat([c_hat[None], s_rows]))
         attention.v_proj.weight[0:hd] = q_rows
         attention.o_proj.weight[:, 0:hd] = copy_gain * q_rows.T
+        if label_groups:
+            attention.o_proj.weight[:, hd : 2 * hd] = copy_gain * q_rows.T
         if not shape.tie_word_embeddings:
             model.lm_head.weight.copy_(head_gain * (embed - token_norm * c_hat))

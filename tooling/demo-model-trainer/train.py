@@ -43,7 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hf_checkpoint import read_safetensors, write_checkpoint_folder  # noqa: E402
 from induction_init import hold_wired_rows, wire_induction_circuit  # noqa: E402
 from llama_model import LlamaForCausalLM, LlamaShape  # noqa: E402
-from word_tokenizer import WordTokenizer  # noqa: E402
+from word_tokenizer import WordTokenizer, to_byte_level  # noqa: E402
 
 ANSWER_PATTERN = re.compile(r"[Tt]he answer is option ([A-Z])\.")
 RECALL_SENTENCE = re.compile(r"\(([A-Z])\) ([^.]*)\.")
@@ -75,6 +75,7 @@ TRAINING_SETTINGS = (
     "copy_only_steps",
     "wire_induction",
     "wire_hold_steps",
+    "wire_labels",
     "lr",
     "min_lr_ratio",
     "warmup_steps",
@@ -252,6 +253,18 @@ def learning_rate(args: argparse.Namespace, step: int) -> float:
 
 
 # -- model -------------------------------------------------------------------------------------
+
+
+def option_label_groups(tokenizer: WordTokenizer) -> list[list[int]]:
+    """For each option letter, the tokens that name it: ` A` (analyze, summary), `(A)` (first in
+    the question line) and ` (A)` (the question's other options, recall)."""
+    groups = []
+    for letter in "ABCDEFGH":
+        ids = [tokenizer.ids.get(to_byte_level(text)) for text in (f" {letter}", f"({letter})", f" ({letter})")]
+        ids = [i for i in ids if i is not None]
+        if len(ids) > 1:
+            groups.append(ids)
+    return groups
 
 
 def model_shape(args: argparse.Namespace, vocab_size: int) -> LlamaShape:
@@ -519,7 +532,12 @@ def command_train(args: argparse.Namespace) -> None:
     if os.path.exists(settings_path):
         with open(settings_path, encoding="utf-8") as file:
             saved = json.load(file)
-        changed = {k: (saved.get(k), v) for k, v in settings.items() if saved.get(k) != v}
+        # A setting added after the run began counts as unchanged while it keeps its off value.
+        changed = {
+            k: (saved.get(k), v)
+            for k, v in settings.items()
+            if saved.get(k) != v and not (k not in saved and v in (False, 0))
+        }
         if changed:
             resumed_step = torch.load(last_path)["step"] if os.path.exists(last_path) else 0
             if not schedule_extends(saved, settings, changed, resumed_step):
@@ -539,7 +557,11 @@ def command_train(args: argparse.Namespace) -> None:
     model.init_weights(torch.Generator().manual_seed(args.seed))
     if args.wire_induction:
         wire_induction_circuit(
-            model, torch.Generator().manual_seed(args.seed + 1), write_gain=0.3, copy_gain=20.0
+            model,
+            torch.Generator().manual_seed(args.seed + 1),
+            write_gain=0.3,
+            copy_gain=20.0,
+            label_groups=option_label_groups(tokenizer) if args.wire_labels else None,
         )
     optimizer = make_optimizer(model, args)
     best_path = os.path.join(args.run_dir, "best.pt")
@@ -754,6 +776,7 @@ def main() -> None:
     train.add_argument("--copy-length", type=int, default=12, help="words per copy document half")
     train.add_argument("--copy-only-steps", type=int, default=0, help="first steps train on copy documents only")
     train.add_argument("--wire-induction", action="store_true", help="start with an induction circuit (induction_init.py)")
+    train.add_argument("--wire-labels", action="store_true", help="also wire the option-label lookup of analyze")
     train.add_argument("--wire-hold-steps", type=int, default=0, help="keep the circuit and the embeddings fixed this long")
     train.add_argument("--lr", type=float, default=2e-3)
     train.add_argument("--min-lr-ratio", type=float, default=0.0)
