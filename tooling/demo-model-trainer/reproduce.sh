@@ -24,7 +24,7 @@ litestage() { node "$repo/apps/cli/dist/bin.js" "$@"; }
 mkdir -p "$exports"
 [ -f "$exports/world.json" ] || litestage task world --out "$exports/world.json"
 [ -f "$exports/train.jsonl" ] ||
-  litestage task export --task synthetic --split train --limit 400000 --seed 1 --out "$exports/train.jsonl"
+  litestage task export --task synthetic --split train --limit 20000 --seed 1 --out "$exports/train.jsonl"
 [ -f "$exports/calib.jsonl" ] ||
   litestage task export --task synthetic --split calib --limit 300 --seed 1 --out "$exports/calib.jsonl"
 
@@ -35,11 +35,12 @@ mkdir -p "$exports"
   --calib-jsonl "$exports/calib.jsonl" \
   --seed 1 \
   --hidden-size 128 --intermediate-size 384 --layers 8 --heads 4 --kv-heads 2 \
-  --rope-theta 10000 --rms-norm-eps 1e-5 --max-position-embeddings 1024 \
-  --steps 40000 --batch-rows 16 --fact-docs 128 \
-  --lr 2e-3 --warmup-steps 200 --decay-steps 8000 --min-lr-ratio 0 \
+  --rope-theta 1000000 --rms-norm-eps 1e-5 --max-position-embeddings 1024 \
+  --wire-induction --wire-labels --wire-hold-steps 300 \
+  --steps 4000 --batch-rows 16 --fact-docs 128 \
+  --lr 1e-3 --warmup-steps 100 --decay-steps 1200 --min-lr-ratio 0 \
   --weight-decay 0.1 --beta1 0.9 --beta2 0.95 --grad-clip 1.0 \
-  --eval-every 1000 --eval-questions 300 \
+  --eval-every 250 --eval-questions 100 \
   "$@"
 
 "$python" "$here/train.py" export --run-dir "$run_dir" --checkpoint best --out "$out"

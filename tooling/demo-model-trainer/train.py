@@ -70,9 +70,6 @@ TRAINING_SETTINGS = (
     "steps",
     "batch_rows",
     "fact_docs",
-    "copy_docs",
-    "copy_length",
-    "copy_only_steps",
     "wire_induction",
     "wire_hold_steps",
     "wire_labels",
@@ -188,9 +185,6 @@ class TrainingData:
         self.question_count = len(self.offsets) - 1
         self.fact_tokens = [np.array(self.tokenizer.encode(" " + fact), dtype=np.int64) for fact in facts]
         self.fact_doc_length = 1 + max(len(fact) for fact in self.fact_tokens)
-        # Every word that occurs in the traces: the alphabet of the copy documents.
-        specials = {self.tokenizer.bos_id, self.tokenizer.eos_id}
-        self.words = np.array([t for t in np.unique(self.tokens) if int(t) not in specials], dtype=np.int64)
         self._permutations: dict[int, np.ndarray] = {}
 
     def question(self, index: int) -> np.ndarray:
@@ -225,20 +219,6 @@ class TrainingData:
             docs[i, 0] = self.tokenizer.bos_id
             docs[i, 1 : 1 + len(fact)] = fact
         return torch.from_numpy(rows), torch.from_numpy(docs)
-
-    def copy_docs(self, args: argparse.Namespace, step: int) -> torch.Tensor:
-        """Step `step`'s copy documents [C, 1 + 2k]: BOS, k distinct random words, the same k again.
-
-        The second half can only be predicted by finding the previous occurrence of the current
-        word and copying the word after it (an induction head), which is what recall and analyze
-        need to repeat the option names of the question. Learnt alone, this takes a few hundred
-        steps; diluted in the traces it stalls for millions of tokens.
-        """
-        rng = np.random.default_rng([args.seed, 3, step])
-        k = args.copy_length
-        words = np.stack([rng.choice(self.words, k, replace=False) for _ in range(args.copy_docs)])
-        bos = np.full((args.copy_docs, 1), self.tokenizer.bos_id, dtype=np.int64)
-        return torch.from_numpy(np.concatenate([bos, words, words], axis=1))
 
 
 def learning_rate(args: argparse.Namespace, step: int) -> float:
@@ -623,32 +603,16 @@ def command_train(args: argparse.Namespace) -> None:
     model.train()
     session_start = time.time()
     last_save = time.time()
-    window_loss, window_fact_loss, window_copy_loss, window_steps, window_tokens, window_start = 0.0, 0.0, 0.0, 0, 0, time.time()
+    window_loss, window_fact_loss, window_steps, window_tokens, window_start = 0.0, 0.0, 0, 0, time.time()
     while step < args.steps:
         rows, docs = data.batch(args, step)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(args, step)
-        copy_only = step < args.copy_only_steps
-        loss = torch.zeros(())
-        row_loss = torch.zeros(())
-        batch_tokens = 0
-        if not copy_only:
-            logits = model(rows[:, :-1])
-            row_loss = F.cross_entropy(logits.reshape(-1, shape.vocab_size), rows[:, 1:].reshape(-1))
-            loss = row_loss
-            batch_tokens = rows.shape[0] * (rows.shape[1] - 1)
-        if args.copy_docs:
-            copies = data.copy_docs(args, step)
-            copy_logits = model(copies[:, :-1])
-            # Only the repeated words after the first one can be copied; the rest is noise.
-            first_copyable = args.copy_length + 1
-            copy_loss = F.cross_entropy(
-                copy_logits[:, first_copyable - 1 :].reshape(-1, shape.vocab_size), copies[:, first_copyable:].reshape(-1)
-            )
-            loss = loss + copy_loss
-            batch_tokens += copies.shape[0] * (copies.shape[1] - 1)
-            window_copy_loss += copy_loss.item()
-        if args.fact_docs and not copy_only:
+        logits = model(rows[:, :-1])
+        row_loss = F.cross_entropy(logits.reshape(-1, shape.vocab_size), rows[:, 1:].reshape(-1))
+        loss = row_loss
+        batch_tokens = rows.shape[0] * (rows.shape[1] - 1)
+        if args.fact_docs:
             doc_logits = model(docs[:, :-1].clamp(min=0))
             targets = docs[:, 1:]
             fact_loss = F.cross_entropy(doc_logits.reshape(-1, shape.vocab_size), targets.reshape(-1), ignore_index=-1)
@@ -672,12 +636,12 @@ def command_train(args: argparse.Namespace) -> None:
             elapsed += now - window_start
             append_csv(
                 train_log,
-                ["step", "tokens", "train_hours", "lr", "loss", "fact_loss", "copy_loss", "tokens_per_s"],
-                [step, tokens_seen, f"{elapsed / 3600:.4f}", f"{learning_rate(args, step - 1):.6g}", f"{window_loss / window_steps:.4f}", f"{window_fact_loss / window_steps:.4f}", f"{window_copy_loss / window_steps:.4f}", f"{window_tokens / (now - window_start):.0f}"],
+                ["step", "tokens", "train_hours", "lr", "loss", "fact_loss", "tokens_per_s"],
+                [step, tokens_seen, f"{elapsed / 3600:.4f}", f"{learning_rate(args, step - 1):.6g}", f"{window_loss / window_steps:.4f}", f"{window_fact_loss / window_steps:.4f}", f"{window_tokens / (now - window_start):.0f}"],
             )
             if step % (args.log_every * 10) == 0:
-                log(f"step {step}/{args.steps} loss {window_loss / window_steps:.4f} fact loss {window_fact_loss / window_steps:.4f} copy loss {window_copy_loss / window_steps:.4f} {window_tokens / (now - window_start):.0f} tokens/s")
-            window_loss, window_fact_loss, window_copy_loss, window_steps, window_tokens, window_start = 0.0, 0.0, 0.0, 0, 0, now
+                log(f"step {step}/{args.steps} loss {window_loss / window_steps:.4f} fact loss {window_fact_loss / window_steps:.4f} {window_tokens / (now - window_start):.0f} tokens/s")
+            window_loss, window_fact_loss, window_steps, window_tokens, window_start = 0.0, 0.0, 0, 0, now
         if step % args.eval_every == 0 or step == args.steps:
             run_eval()
             window_start = time.time()
@@ -772,9 +736,6 @@ def main() -> None:
     train.add_argument("--steps", type=int, default=20000)
     train.add_argument("--batch-rows", type=int, default=16)
     train.add_argument("--fact-docs", type=int, default=128, help="one-sentence fact documents per step")
-    train.add_argument("--copy-docs", type=int, default=0, help="copy documents per step (see TrainingData.copy_docs)")
-    train.add_argument("--copy-length", type=int, default=12, help="words per copy document half")
-    train.add_argument("--copy-only-steps", type=int, default=0, help="first steps train on copy documents only")
     train.add_argument("--wire-induction", action="store_true", help="start with an induction circuit (induction_init.py)")
     train.add_argument("--wire-labels", action="store_true", help="also wire the option-label lookup of analyze")
     train.add_argument("--wire-hold-steps", type=int, default=0, help="keep the circuit and the embeddings fixed this long")

@@ -2,7 +2,10 @@
  * Per-stage skip sensitivity: for each stage alone, accuracy as the top 0, 2, 4, ...
  * sub-layers of the cosine ranking are skipped, with the other stages at full depth.
  *
- *   node dist/skip-sensitivity.js --bundle <dir> --calib <calib.jsonl> --test <test.jsonl> [--limit 300] [--rank-limit 100] [--step 2] [--out result.json]
+ *   node dist/skip-sensitivity.js --bundle <dir> --calib <calib.jsonl> --test <test.jsonl> [--limit 300] [--rank-limit 100] [--step 2] [--stages recall,analyze] [--out result.json]
+ *
+ * `--stages` measures only those stages (the full-depth cell is measured every time), so the
+ * stages can run in separate processes.
  */
 import { writeFile } from 'node:fs/promises';
 import { nodeBackend } from '@litestage/backend-node';
@@ -34,6 +37,10 @@ const test = (await loadQuestionRecords(arg('--test')))
 const step = Number(arg('--step', '2'));
 const base = fullDepthProfile(bundle.manifest, format);
 const stages = format.stages.map((s) => s.name);
+const measured = process.argv.includes('--stages') ? arg('--stages').split(',') : stages;
+for (const name of measured)
+  if (!stages.includes(name))
+    throw new Error(`--stages: unknown stage ${name} (${stages.join(', ')})`);
 
 const started = Date.now();
 const evaluator = new EngineEvaluator({
@@ -91,7 +98,7 @@ async function evaluate(skip: Record<string, string[]>): Promise<Omit<Cell, 'sta
 
 const full = await evaluate({});
 const cells: Cell[] = [];
-for (const stage of stages) {
+for (const stage of measured) {
   cells.push({ stage, k: 0, ...full });
   for (let k = step; k <= 2 * bundle.manifest.numLayers; k += step) {
     const cell = {
@@ -109,7 +116,7 @@ const ks = [...new Set(cells.map((c) => c.k))];
 const lines = [
   `| stage | ${ks.map((k) => `k=${k}`).join(' | ')} |`,
   `| --- | ${ks.map(() => '---').join(' | ')} |`,
-  ...stages.map(
+  ...measured.map(
     (stage) =>
       `| ${stage} | ${ks
         .map((k) => {
