@@ -1,2 +1,2 @@
-// Nothing is public yet: exports arrive with the first real component of this package.
-export {};
+export { DEMO_MODEL, DemoModelError, openDemoBundle } from './demo-model.js';
+export { demoBundleDir, demoCheckpointDir, demoProfilePath } from './paths.js';

@@ -47,6 +47,19 @@ beforeAll(async () => {
   ).toBe(0);
 });
 
+describe('litestage run without --bundle', () => {
+  it('answers with the demo reasoner of @litestage/demo-model', async () => {
+    const { code, out } = await run('run', '--synthetic', 'test', '--limit', '5', '--json');
+    expect(code).toBe(0);
+    const { summary, results } = JSON.parse(out);
+    expect(summary.n).toBe(5);
+    // A reasoner, not a story model: recalled option sentences and readable answers.
+    expect(results[0].stages[0].text).toMatch(/^\(A\) [a-z]+ /);
+    expect(summary.parseFailureRate).toBe(0);
+    expect(summary.correct).toBeGreaterThan(0);
+  });
+});
+
 // stories260K tells stories rather than reasoning: these tests check the pipeline, not accuracy.
 describe('litestage run', () => {
   it('answers one question through every stage', async () => {

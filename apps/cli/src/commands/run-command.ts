@@ -8,6 +8,7 @@ import {
   fullDepthProfile,
   type Question,
 } from '@litestage/core';
+import { DEMO_MODEL, DemoModelError, openDemoBundle } from '@litestage/demo-model';
 import { loadBundleTokenizer } from '@litestage/model';
 import { openBundle } from '@litestage/model/node';
 import { ProfileError, parseProfile } from '@litestage/profile';
@@ -33,9 +34,9 @@ import { isInputError } from './convert-command.js';
 import { nonNegativeInteger, oneOf } from './option-parsers.js';
 
 interface RunFlags {
-  bundle: string;
+  bundle?: string;
+  task?: string;
   profile?: string;
-  task: string;
   question?: string;
   options?: string;
   answer?: string;
@@ -56,6 +57,7 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (
       isInputError(error) ||
+      error instanceof DemoModelError ||
       error instanceof DatasetError ||
       error instanceof EngineConfigError
     ) {
@@ -84,12 +86,18 @@ export const runCommand: CommandModule = {
       .description(
         'answer multi-stage questions with a bundle and a profile (full depth without --profile)',
       )
-      .requiredOption('--bundle <dir>', 'a bundle folder made by `litestage convert`')
+      .option(
+        '--bundle <dir>',
+        'a bundle folder made by `litestage convert` (default: the demo reasoner of @litestage/demo-model)',
+      )
       .option(
         '--profile <file>',
         'a profile (skip sets, early exit, KV policy); full depth when omitted',
       )
-      .option('--task <format>', 'the task format', 'tinythinker')
+      .option(
+        '--task <format>',
+        `the task format (default: tinythinker; "${DEMO_MODEL.task}" for the demo reasoner)`,
+      )
       .option('--question <text>', 'one question to answer')
       .option('--options <list>', 'its options, separated by "|"')
       .option('--answer <label>', 'its gold option label, to score it')
@@ -120,7 +128,10 @@ export const runCommand: CommandModule = {
         if (sources.length !== 1) {
           throw new CliError('give one of --question (with --options), --dataset or --synthetic');
         }
-        const bundle = await guard(() => openBundle(flags.bundle));
+        const bundle = await guard(() =>
+          flags.bundle ? openBundle(flags.bundle) : openDemoBundle(),
+        );
+        const task = flags.task ?? (flags.bundle ? 'tinythinker' : DEMO_MODEL.task);
         let fewShot: FewShotExample[] = [];
         if (flags.fewShot) {
           fewShot = await guard(() => loadTinyThinkerExemplars(flags.fewShot as string));
@@ -128,7 +139,7 @@ export const runCommand: CommandModule = {
         }
         let format: ReturnType<typeof getTaskFormat>;
         try {
-          format = getTaskFormat(flags.task, { fewShot });
+          format = getTaskFormat(task, { fewShot });
         } catch (error) {
           throw new CliError((error as Error).message);
         }

@@ -2,6 +2,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { basename } from 'node:path';
 import { nodeBackend } from '@litestage/backend-node';
 import { EngineConfigError, fullDepthProfile, type Question } from '@litestage/core';
+import { DEMO_MODEL, DemoModelError, openDemoBundle } from '@litestage/demo-model';
 import { loadBundleTokenizer } from '@litestage/model';
 import { openBundle } from '@litestage/model/node';
 import { serializeProfile } from '@litestage/profile';
@@ -26,8 +27,8 @@ import { isInputError } from './convert-command.js';
 import { nonNegativeInteger, oneOf } from './option-parsers.js';
 
 interface SearchFlags {
-  bundle: string;
-  task: string;
+  bundle?: string;
+  task?: string;
   calib: string;
   limit?: number;
   epsilon: number;
@@ -77,8 +78,14 @@ export const searchCommand: CommandModule = {
       .description(
         'search per-stage skip budgets and early exit on calibration questions; writes a profile',
       )
-      .requiredOption('--bundle <dir>', 'a bundle folder made by `litestage convert`')
-      .option('--task <format>', 'the task format', 'tinythinker')
+      .option(
+        '--bundle <dir>',
+        'a bundle folder made by `litestage convert` (default: the demo reasoner of @litestage/demo-model)',
+      )
+      .option(
+        '--task <format>',
+        `the task format (default: tinythinker; "${DEMO_MODEL.task}" for the demo reasoner)`,
+      )
       .requiredOption(
         '--calib <file.jsonl>',
         'calibration questions with gold answers (`litestage task export --split calib`)',
@@ -155,19 +162,29 @@ export const searchCommand: CommandModule = {
         let bundle: Awaited<ReturnType<typeof openBundle>>;
         let questions: Question[];
         try {
-          bundle = await openBundle(flags.bundle);
+          bundle = await (flags.bundle ? openBundle(flags.bundle) : openDemoBundle());
           questions = (await loadQuestionRecords(flags.calib))
             .slice(0, flags.limit ?? Number.POSITIVE_INFINITY)
             .map(questionOfRecord);
         } catch (error) {
-          if (isInputError(error) || error instanceof DatasetError)
+          if (
+            isInputError(error) ||
+            error instanceof DatasetError ||
+            error instanceof DemoModelError
+          )
             throw new CliError(error.message);
           throw error;
         }
         if (questions.length === 0) throw new CliError(`${flags.calib}: no questions`);
         if (questions.some((q) => q.answer === undefined))
           throw new CliError(`${flags.calib}: calibration questions need gold answers`);
-        const format = getTaskFormat(flags.task);
+        const task = flags.task ?? (flags.bundle ? 'tinythinker' : DEMO_MODEL.task);
+        let format: ReturnType<typeof getTaskFormat>;
+        try {
+          format = getTaskFormat(task);
+        } catch (error) {
+          throw new CliError((error as Error).message);
+        }
         const tokenizer = await loadBundleTokenizer(bundle);
         const session = await nodeBackend.load(
           bundle,
@@ -201,8 +218,8 @@ export const searchCommand: CommandModule = {
           });
           if (flags.workers > 1) {
             pool = new WorkerPoolEvaluator(local, flags.workers, {
-              bundle: flags.bundle,
-              task: flags.task,
+              bundle: bundle.location,
+              task,
               calib: flags.calib,
               limit: flags.limit,
               kvPolicy,
