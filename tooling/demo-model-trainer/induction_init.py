@@ -75,8 +75,8 @@ def wire_induction_circuit(
     match_dims: int = 16,
     previous_gain: float = 7.0,
     match_gain: float = 3.0,
-    write_gain: float = 3.0,
-    copy_gain: float = 0.0,
+    write_gain: float = 0.3,
+    copy_gain: float = 20.0,
     head_gain: float = 5.0,
     label_groups: list[list[int]] | None = None,
 ) -> None:

@@ -539,8 +539,6 @@ def command_train(args: argparse.Namespace) -> None:
         wire_induction_circuit(
             model,
             torch.Generator().manual_seed(args.seed + 1),
-            write_gain=0.3,
-            copy_gain=20.0,
             label_groups=option_label_groups(tokenizer) if args.wire_labels else None,
         )
     optimizer = make_optimizer(model, args)

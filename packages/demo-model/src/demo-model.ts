@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BUNDLE_MANIFEST_FILE } from '@litestage/model';
 import { type LocalBundle, openBundle } from '@litestage/model/node';
 import { demoBundleDir } from './paths.js';
 
@@ -24,7 +25,7 @@ export class DemoModelError extends Error {
 export async function openDemoBundle(): Promise<LocalBundle> {
   const dir = demoBundleDir();
   try {
-    await access(join(dir, 'litestage.json'));
+    await access(join(dir, BUNDLE_MANIFEST_FILE));
   } catch {
     throw new DemoModelError(
       `the demo model's bundle is not built (${dir}); run \`pnpm build\` in the LiteStage checkout, or pass --bundle`,

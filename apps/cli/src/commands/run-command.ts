@@ -8,9 +8,8 @@ import {
   fullDepthProfile,
   type Question,
 } from '@litestage/core';
-import { DEMO_MODEL, DemoModelError, openDemoBundle } from '@litestage/demo-model';
+import { DemoModelError } from '@litestage/demo-model';
 import { loadBundleTokenizer } from '@litestage/model';
-import { openBundle } from '@litestage/model/node';
 import { ProfileError, parseProfile } from '@litestage/profile';
 import {
   comparePaired,
@@ -31,6 +30,12 @@ import { CliError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
 import type { CommandModule } from './command-module.js';
 import { isInputError } from './convert-command.js';
+import {
+  BUNDLE_OPTION_HELP,
+  openBundleOrDemo,
+  TASK_OPTION_HELP,
+  taskOf,
+} from './default-bundle.js';
 import { nonNegativeInteger, oneOf } from './option-parsers.js';
 
 interface RunFlags {
@@ -86,18 +91,12 @@ export const runCommand: CommandModule = {
       .description(
         'answer multi-stage questions with a bundle and a profile (full depth without --profile)',
       )
-      .option(
-        '--bundle <dir>',
-        'a bundle folder made by `litestage convert` (default: the demo reasoner of @litestage/demo-model)',
-      )
+      .option('--bundle <dir>', BUNDLE_OPTION_HELP)
       .option(
         '--profile <file>',
         'a profile (skip sets, early exit, KV policy); full depth when omitted',
       )
-      .option(
-        '--task <format>',
-        `the task format (default: tinythinker; "${DEMO_MODEL.task}" for the demo reasoner)`,
-      )
+      .option('--task <format>', TASK_OPTION_HELP)
       .option('--question <text>', 'one question to answer')
       .option('--options <list>', 'its options, separated by "|"')
       .option('--answer <label>', 'its gold option label, to score it')
@@ -128,10 +127,8 @@ export const runCommand: CommandModule = {
         if (sources.length !== 1) {
           throw new CliError('give one of --question (with --options), --dataset or --synthetic');
         }
-        const bundle = await guard(() =>
-          flags.bundle ? openBundle(flags.bundle) : openDemoBundle(),
-        );
-        const task = flags.task ?? (flags.bundle ? 'tinythinker' : DEMO_MODEL.task);
+        const bundle = await guard(() => openBundleOrDemo(flags.bundle));
+        const task = taskOf(flags);
         let fewShot: FewShotExample[] = [];
         if (flags.fewShot) {
           fewShot = await guard(() => loadTinyThinkerExemplars(flags.fewShot as string));

@@ -2,9 +2,9 @@ import { availableParallelism, cpus } from 'node:os';
 import { basename } from 'node:path';
 import { nodeBackend } from '@litestage/backend-node';
 import { EngineConfigError, fullDepthProfile, type Question } from '@litestage/core';
-import { DEMO_MODEL, DemoModelError, openDemoBundle } from '@litestage/demo-model';
+import { DemoModelError } from '@litestage/demo-model';
 import { loadBundleTokenizer } from '@litestage/model';
-import { openBundle } from '@litestage/model/node';
+import type { LocalBundle } from '@litestage/model/node';
 import { serializeProfile } from '@litestage/profile';
 import {
   CheckpointError,
@@ -24,6 +24,12 @@ import type { CliIo } from '../cli-io.js';
 import { WorkerPoolEvaluator } from '../search-worker-pool.js';
 import type { CommandModule } from './command-module.js';
 import { isInputError } from './convert-command.js';
+import {
+  BUNDLE_OPTION_HELP,
+  openBundleOrDemo,
+  TASK_OPTION_HELP,
+  taskOf,
+} from './default-bundle.js';
 import { nonNegativeInteger, oneOf } from './option-parsers.js';
 
 interface SearchFlags {
@@ -78,14 +84,8 @@ export const searchCommand: CommandModule = {
       .description(
         'search per-stage skip budgets and early exit on calibration questions; writes a profile',
       )
-      .option(
-        '--bundle <dir>',
-        'a bundle folder made by `litestage convert` (default: the demo reasoner of @litestage/demo-model)',
-      )
-      .option(
-        '--task <format>',
-        `the task format (default: tinythinker; "${DEMO_MODEL.task}" for the demo reasoner)`,
-      )
+      .option('--bundle <dir>', BUNDLE_OPTION_HELP)
+      .option('--task <format>', TASK_OPTION_HELP)
       .requiredOption(
         '--calib <file.jsonl>',
         'calibration questions with gold answers (`litestage task export --split calib`)',
@@ -159,10 +159,10 @@ export const searchCommand: CommandModule = {
           throw new CliError(
             `unknown --metric ${flags.metric}; known: ${[...importanceMetrics.keys()].join(', ')}`,
           );
-        let bundle: Awaited<ReturnType<typeof openBundle>>;
+        let bundle: LocalBundle;
         let questions: Question[];
         try {
-          bundle = await (flags.bundle ? openBundle(flags.bundle) : openDemoBundle());
+          bundle = await openBundleOrDemo(flags.bundle);
           questions = (await loadQuestionRecords(flags.calib))
             .slice(0, flags.limit ?? Number.POSITIVE_INFINITY)
             .map(questionOfRecord);
@@ -178,7 +178,7 @@ export const searchCommand: CommandModule = {
         if (questions.length === 0) throw new CliError(`${flags.calib}: no questions`);
         if (questions.some((q) => q.answer === undefined))
           throw new CliError(`${flags.calib}: calibration questions need gold answers`);
-        const task = flags.task ?? (flags.bundle ? 'tinythinker' : DEMO_MODEL.task);
+        const task = taskOf(flags);
         let format: ReturnType<typeof getTaskFormat>;
         try {
           format = getTaskFormat(task);
