@@ -37,8 +37,8 @@ mkdir -p "$exports"
   --hidden-size 128 --intermediate-size 384 --layers 8 --heads 4 --kv-heads 2 \
   --rope-theta 1000000 --rms-norm-eps 1e-5 --max-position-embeddings 1024 \
   --wire-induction --wire-labels --wire-hold-steps 300 \
-  --steps 4000 --batch-rows 16 --fact-docs 128 \
-  --lr 1e-3 --warmup-steps 100 --decay-steps 1200 --min-lr-ratio 0 \
+  --steps 6000 --batch-rows 16 --fact-docs 128 \
+  --lr 1e-3 --warmup-steps 100 --decay-steps 1500 --min-lr-ratio 0 \
   --weight-decay 0.1 --beta1 0.9 --beta2 0.95 --grad-clip 1.0 \
   --eval-every 250 --eval-questions 100 \
   "$@"
