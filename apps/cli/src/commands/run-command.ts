@@ -8,14 +8,12 @@ import {
   fullDepthProfile,
   type Question,
 } from '@litestage/core';
-import { DemoModelError } from '@litestage/demo-model';
 import { loadBundleTokenizer } from '@litestage/model';
 import { ProfileError, parseProfile } from '@litestage/profile';
 import {
   comparePaired,
   DatasetError,
   type FewShotExample,
-  getTaskFormat,
   type QuestionOutcome,
   questionOfRecord,
   summarizeRun,
@@ -34,6 +32,7 @@ import {
   BUNDLE_OPTION_HELP,
   openBundleOrDemo,
   TASK_OPTION_HELP,
+  taskFormatOf,
   taskOf,
 } from './default-bundle.js';
 import { nonNegativeInteger, oneOf } from './option-parsers.js';
@@ -62,7 +61,6 @@ async function guard<T>(work: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (
       isInputError(error) ||
-      error instanceof DemoModelError ||
       error instanceof DatasetError ||
       error instanceof EngineConfigError
     ) {
@@ -134,12 +132,7 @@ export const runCommand: CommandModule = {
           fewShot = await guard(() => loadTinyThinkerExemplars(flags.fewShot as string));
           if (flags.shots !== undefined) fewShot = fewShot.slice(0, flags.shots);
         }
-        let format: ReturnType<typeof getTaskFormat>;
-        try {
-          format = getTaskFormat(task, { fewShot });
-        } catch (error) {
-          throw new CliError((error as Error).message);
-        }
+        const format = taskFormatOf(task, { fewShot });
         const profile = flags.profile
           ? await guard(async () => {
               let text: string;

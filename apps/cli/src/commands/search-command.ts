@@ -2,7 +2,6 @@ import { availableParallelism, cpus } from 'node:os';
 import { basename } from 'node:path';
 import { nodeBackend } from '@litestage/backend-node';
 import { EngineConfigError, fullDepthProfile, type Question } from '@litestage/core';
-import { DemoModelError } from '@litestage/demo-model';
 import { loadBundleTokenizer } from '@litestage/model';
 import type { LocalBundle } from '@litestage/model/node';
 import { serializeProfile } from '@litestage/profile';
@@ -16,7 +15,7 @@ import {
   searchProfile,
 } from '@litestage/search';
 import { FileCheckpointStore } from '@litestage/search/node';
-import { DatasetError, getTaskFormat, questionOfRecord } from '@litestage/tasks';
+import { DatasetError, questionOfRecord } from '@litestage/tasks';
 import { loadQuestionRecords, writeFileAtomic } from '@litestage/tasks/node';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CliError } from '../cli-error.js';
@@ -28,6 +27,7 @@ import {
   BUNDLE_OPTION_HELP,
   openBundleOrDemo,
   TASK_OPTION_HELP,
+  taskFormatOf,
   taskOf,
 } from './default-bundle.js';
 import { nonNegativeInteger, oneOf } from './option-parsers.js';
@@ -167,11 +167,7 @@ export const searchCommand: CommandModule = {
             .slice(0, flags.limit ?? Number.POSITIVE_INFINITY)
             .map(questionOfRecord);
         } catch (error) {
-          if (
-            isInputError(error) ||
-            error instanceof DatasetError ||
-            error instanceof DemoModelError
-          )
+          if (isInputError(error) || error instanceof DatasetError)
             throw new CliError(error.message);
           throw error;
         }
@@ -179,12 +175,7 @@ export const searchCommand: CommandModule = {
         if (questions.some((q) => q.answer === undefined))
           throw new CliError(`${flags.calib}: calibration questions need gold answers`);
         const task = taskOf(flags);
-        let format: ReturnType<typeof getTaskFormat>;
-        try {
-          format = getTaskFormat(task);
-        } catch (error) {
-          throw new CliError((error as Error).message);
-        }
+        const format = taskFormatOf(task);
         const tokenizer = await loadBundleTokenizer(bundle);
         const session = await nodeBackend.load(
           bundle,

@@ -5,10 +5,10 @@ import {
   type TinyThinkerOptions,
 } from './tinythinker-format.js';
 
-/** Builds a format; `options` are the format's own (TinyThinker's few-shot preamble, say). */
 /** The format name of the synthetic world's task (TinyThinker's stages under its own name). */
 export const SYNTHETIC_FORMAT_ID = 'synthetic';
 
+/** Builds a format; `options` are the format's own (TinyThinker's few-shot preamble, say). */
 export type TaskFormatFactory = (options?: Record<string, unknown>) => TaskFormat;
 
 const factories = new Map<string, TaskFormatFactory>();
