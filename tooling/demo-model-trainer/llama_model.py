@@ -126,9 +126,13 @@ class DecoderLayer(nn.Module):
         self.input_layernorm = RMSNorm(shape.hidden_size, shape.rms_norm_eps)
         self.post_attention_layernorm = RMSNorm(shape.hidden_size, shape.rms_norm_eps)
 
-    def forward(self, x, cos, sin, mask, cache=None, cache_position=None):
-        x = x + self.self_attn(self.input_layernorm(x), cos, sin, mask, cache, cache_position)
-        return x + self.mlp(self.post_attention_layernorm(x))
+    def forward(self, x, cos, sin, mask, cache=None, cache_position=None, skip_attn=False, skip_ffn=False):
+        # A skipped sub-layer is the identity on the residual stream, as LiteStage's graph runs it.
+        if not skip_attn:
+            x = x + self.self_attn(self.input_layernorm(x), cos, sin, mask, cache, cache_position)
+        if not skip_ffn:
+            x = x + self.mlp(self.post_attention_layernorm(x))
+        return x
 
 
 class LlamaBody(nn.Module):
@@ -161,9 +165,10 @@ class LlamaForCausalLM(nn.Module):
                 with torch.no_grad():
                     param.normal_(0.0, 0.02, generator=generator)
 
-    def forward(self, input_ids, positions=None, cache=None, cache_position=0):
+    def forward(self, input_ids, positions=None, cache=None, cache_position=0, skip=None):
         """Logits [B, T, V]. Without a cache: a causal pass over input_ids from position 0.
-        With `cache` (per layer (k, v) buffers), input_ids continue the cached sequence."""
+        With `cache` (per layer (k, v) buffers), input_ids continue the cached sequence.
+        `skip`, when given, is one (skip_attn, skip_ffn) pair per layer (layer dropout)."""
         batch, length = input_ids.shape
         start = cache_position if cache is not None else 0
         if positions is None:
@@ -173,7 +178,8 @@ class LlamaForCausalLM(nn.Module):
         mask = torch.full((length, total), float("-inf")).triu(start + 1)
         x = self.model.embed_tokens(input_ids)
         for i, layer in enumerate(self.model.layers):
-            x = layer(x, cos, sin, mask, None if cache is None else cache[i], start)
+            skip_attn, skip_ffn = skip[i] if skip is not None else (False, False)
+            x = layer(x, cos, sin, mask, None if cache is None else cache[i], start, skip_attn, skip_ffn)
         return self.lm_head(self.model.norm(x))
 
     def new_cache(self, batch: int, max_length: int):

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Reproduces the demo model's weights from scratch: exports the synthetic task with the
+# Reproduces a demo model's weights from scratch: exports the synthetic task with the
 # project's CLI, trains (one CPU thread), and writes the Hugging Face checkpoint folder.
 # Rerunning it resumes an interrupted run from its last checkpoint.
 #
-#   RUN_DIR  run folder, outside the repository  (default /root/litestage-demo-runs/demo-v1)
+#   reproduce.sh [v2|v1] [extra train.py train options]   (default v2, the shipped default model)
+#
+#   RUN_DIR  run folder, outside the repository  (default /root/litestage-demo-runs/demo-<version>)
 #   OUT      checkpoint folder written at the end (default $RUN_DIR/checkpoint)
 #   PYTHON   a Python with PyTorch                (default /usr/bin/python3, Debian's python3-torch)
 set -euo pipefail
 
+version="v2"
+case "${1:-}" in
+  v1 | v2) version="$1"; shift ;;
+esac
+
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
-run_dir="${RUN_DIR:-/root/litestage-demo-runs/demo-v1}"
+run_dir="${RUN_DIR:-/root/litestage-demo-runs/demo-$version}"
 out="${OUT:-$run_dir/checkpoint}"
 python="${PYTHON:-/usr/bin/python3}"
 exports="$run_dir/exports"
@@ -28,17 +35,25 @@ mkdir -p "$exports"
 [ -f "$exports/calib.jsonl" ] ||
   litestage task export --task synthetic --split calib --limit 300 --seed 1 --out "$exports/calib.jsonl"
 
+# v1: 8 layers, no layer dropout. v2: 16 layers with LayerSkip-style layer dropout (the last
+# layer dropped with probability 0.5, linearly less towards the first:
+# stochastic depth's linear rule, as LayerSkip rises the rate with depth).
+case "$version" in
+  v1) shape=(--layers 8) schedule=(--steps 6000 --decay-steps 1500) ;;
+  v2) shape=(--layers 16 --layer-dropout 0.5) schedule=(--steps 8000 --decay-steps 2000) ;;
+esac
+
 "$python" "$here/train.py" train \
   --run-dir "$run_dir" \
   --train-jsonl "$exports/train.jsonl" \
   --world-json "$exports/world.json" \
   --calib-jsonl "$exports/calib.jsonl" \
   --seed 1 \
-  --hidden-size 128 --intermediate-size 384 --layers 8 --heads 4 --kv-heads 2 \
+  --hidden-size 128 --intermediate-size 384 "${shape[@]}" --heads 4 --kv-heads 2 \
   --rope-theta 1000000 --rms-norm-eps 1e-5 --max-position-embeddings 1024 \
   --wire-induction --wire-labels --wire-hold-steps 300 \
-  --steps 6000 --batch-rows 16 --fact-docs 128 \
-  --lr 1e-3 --warmup-steps 100 --decay-steps 1500 --min-lr-ratio 0 \
+  "${schedule[@]}" --batch-rows 16 --fact-docs 128 \
+  --lr 1e-3 --warmup-steps 100 --min-lr-ratio 0 \
   --weight-decay 0.1 --beta1 0.9 --beta2 0.95 --grad-clip 1.0 \
   --eval-every 250 --eval-questions 100 \
   "$@"

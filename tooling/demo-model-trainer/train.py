@@ -81,6 +81,7 @@ TRAINING_SETTINGS = (
     "beta1",
     "beta2",
     "grad_clip",
+    "layer_dropout",
 )
 
 
@@ -219,6 +220,29 @@ class TrainingData:
             docs[i, 0] = self.tokenizer.bos_id
             docs[i, 1 : 1 + len(fact)] = fact
         return torch.from_numpy(rows), torch.from_numpy(docs)
+
+
+def layer_dropout_rates(args: argparse.Namespace) -> np.ndarray:
+    """LayerSkip's layer dropout (Elhoushi et al. 2024): layer l is dropped with a probability
+    rising with depth, here linearly from 0 at the first layer to `layer_dropout` at the last."""
+    if args.layers == 1:
+        return np.array([args.layer_dropout])
+    return args.layer_dropout * np.arange(args.layers) / (args.layers - 1)
+
+
+def dropped_layers(args: argparse.Namespace, step: int, count: int) -> list[list[tuple[bool, bool]] | None]:
+    """For each of `count` forward passes of step `step`, the skip pairs of its dropped layers
+    (a dropped layer skips attention and feed-forward for the whole pass), or None without
+    dropout. A function of (seed, step), so a resumed run drops the same layers."""
+    if args.layer_dropout <= 0:
+        return [None] * count
+    rates = layer_dropout_rates(args)
+    rng = np.random.default_rng([args.seed, 3, step])
+    passes = []
+    for _ in range(count):
+        dropped = rng.random(args.layers) < rates
+        passes.append([(bool(d), bool(d)) for d in dropped])
+    return passes
 
 
 def learning_rate(args: argparse.Namespace, step: int) -> float:
@@ -606,12 +630,13 @@ def command_train(args: argparse.Namespace) -> None:
         rows, docs = data.batch(args, step)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(args, step)
-        logits = model(rows[:, :-1])
+        row_skip, doc_skip = dropped_layers(args, step, 2)
+        logits = model(rows[:, :-1], skip=row_skip)
         row_loss = F.cross_entropy(logits.reshape(-1, shape.vocab_size), rows[:, 1:].reshape(-1))
         loss = row_loss
         batch_tokens = rows.shape[0] * (rows.shape[1] - 1)
         if args.fact_docs:
-            doc_logits = model(docs[:, :-1].clamp(min=0))
+            doc_logits = model(docs[:, :-1].clamp(min=0), skip=doc_skip)
             targets = docs[:, 1:]
             fact_loss = F.cross_entropy(doc_logits.reshape(-1, shape.vocab_size), targets.reshape(-1), ignore_index=-1)
             loss = loss + fact_loss
@@ -737,6 +762,12 @@ def main() -> None:
     train.add_argument("--wire-induction", action="store_true", help="start with an induction circuit (induction_init.py)")
     train.add_argument("--wire-labels", action="store_true", help="also wire the option-label lookup of analyze")
     train.add_argument("--wire-hold-steps", type=int, default=0, help="keep the circuit and the embeddings fixed this long")
+    train.add_argument(
+        "--layer-dropout",
+        type=float,
+        default=0.0,
+        help="LayerSkip-style layer dropout: the last layer's drop probability (0 at the first, linear in depth)",
+    )
     train.add_argument("--lr", type=float, default=2e-3)
     train.add_argument("--min-lr-ratio", type=float, default=0.0)
     train.add_argument("--warmup-steps", type=int, default=200)
