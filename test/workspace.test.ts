@@ -37,7 +37,7 @@ const manifests = new Map<string, Manifest>(
 );
 
 /** Which of our packages each package may depend on at run time (DESIGN.md). */
-const allowedInternal: Record<string, string[]> = {
+const ownRules: Record<string, string[]> = {
   '@litestage/profile': [],
   '@litestage/sampler': [],
   '@litestage/core': ['@litestage/profile', '@litestage/sampler'],
@@ -52,6 +52,14 @@ const allowedInternal: Record<string, string[]> = {
   '@litestage/backend-node': ['@litestage/core', '@litestage/model', '@litestage/profile'],
   '@litestage/backend-web': ['@litestage/core', '@litestage/model', '@litestage/profile'],
   '@litestage/demo-model': ['@litestage/model', '@litestage/core', '@litestage/profile'],
+};
+/** Which of our packages each package may depend on at run time (DESIGN.md); every package
+ * may use the base error of `@litestage/errors`, which depends on none. */
+const allowedInternal: Record<string, string[]> = {
+  '@litestage/errors': [],
+  ...Object.fromEntries(
+    Object.entries(ownRules).map(([name, allowed]) => [name, [...allowed, '@litestage/errors']]),
+  ),
 };
 const apps = new Set(['@litestage/cli', '@litestage/demo']);
 
@@ -71,6 +79,7 @@ describe('workspace layout', () => {
         'packages/backend-web',
         'packages/core',
         'packages/demo-model',
+        'packages/errors',
         'packages/model',
         'packages/profile',
         'packages/sampler',

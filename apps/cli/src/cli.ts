@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { ProfileError } from '@litestage/profile';
+import { formatError, isLiteStageError } from '@litestage/errors';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { type CliIo, processIo } from './cli-io.js';
@@ -47,8 +47,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       return error.exitCode;
     }
     const verbose = argv.includes('--verbose');
-    if (error instanceof CliError || error instanceof ProfileError) {
-      io.stderr(`litestage: ${error.message}\n`);
+    // One catch for every error a user can fix, whichever package threw it.
+    if (isLiteStageError(error)) {
+      io.stderr(`${formatError(error, 'litestage: ')}\n`);
       if (verbose && error.stack) io.stderr(`${error.stack}\n`);
       return error instanceof CliError ? error.exitCode : 1;
     }

@@ -1,3 +1,4 @@
+import { LiteStageError } from '@litestage/errors';
 import type { Backend } from './backend.js';
 
 interface Registered {
@@ -25,7 +26,7 @@ export function listBackends(): string[] {
     .map(([name]) => name);
 }
 
-export class BackendResolutionError extends Error {
+export class BackendResolutionError extends LiteStageError {
   override readonly name = 'BackendResolutionError';
   constructor(readonly failures: readonly { readonly backend: string; readonly reason: string }[]) {
     super(

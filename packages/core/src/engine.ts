@@ -1,3 +1,4 @@
+import { LiteStageError } from '@litestage/errors';
 import { type Profile, parseSubLayerId, SubLayerIdError } from '@litestage/profile';
 import {
   EarlyExitCriteria,
@@ -81,7 +82,7 @@ export interface Engine {
 }
 
 /** A profile or setup that cannot run on this bundle and format, found before any work. */
-export class EngineConfigError extends Error {
+export class EngineConfigError extends LiteStageError {
   override readonly name = 'EngineConfigError';
 }
 

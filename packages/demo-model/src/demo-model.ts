@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LiteStageError } from '@litestage/errors';
 import { BUNDLE_MANIFEST_FILE } from '@litestage/model';
 import { type LocalBundle, openBundle } from '@litestage/model/node';
 import { demoBundleDir } from './paths.js';
@@ -14,7 +15,7 @@ export const DEMO_MODEL = {
   world: 'synthetic-v1-seed1-n160',
 } as const;
 
-export class DemoModelError extends Error {
+export class DemoModelError extends LiteStageError {
   override readonly name = 'DemoModelError';
 }
 

@@ -1,4 +1,5 @@
 import type { BundleManifest } from '@litestage/core';
+import { LiteStageError } from '@litestage/errors';
 import { z } from 'zod';
 import type { DecoderConfig } from './decoder-config.js';
 
@@ -73,7 +74,7 @@ export const bundleManifestSchema = z.strictObject({
   createdBy: z.strictObject({ name: z.string(), version: z.string() }),
 });
 
-export class BundleError extends Error {
+export class BundleError extends LiteStageError {
   override readonly name = 'BundleError';
 }
 

@@ -1,3 +1,4 @@
+import { LiteStageError } from '@litestage/errors';
 /** One problem found in a profile: where (a JSON path such as `stages.recall.skip[2]`) and what. */
 export interface ProfileIssue {
   readonly path: string;
@@ -5,7 +6,7 @@ export interface ProfileIssue {
 }
 
 /** Thrown by `parseProfile` and friends; `issues` lists every problem found, not just the first. */
-export class ProfileError extends Error {
+export class ProfileError extends LiteStageError {
   override readonly name = 'ProfileError';
   readonly issues: readonly ProfileIssue[];
 

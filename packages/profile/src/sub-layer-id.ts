@@ -1,3 +1,4 @@
+import { LiteStageError } from '@litestage/errors';
 /** The two sub-layers of every decoder layer: attention and feed-forward. */
 export const SUB_LAYER_KINDS = ['attn', 'ffn'] as const;
 export type SubLayerKind = (typeof SUB_LAYER_KINDS)[number];
@@ -13,7 +14,7 @@ export interface SubLayer {
 /** No leading zeros, so every sub-layer has exactly one spelling and duplicates are detectable. */
 export const SUB_LAYER_ID_PATTERN = /^(0|[1-9][0-9]*)\.(attn|ffn)$/;
 
-export class SubLayerIdError extends Error {
+export class SubLayerIdError extends LiteStageError {
   override readonly name = 'SubLayerIdError';
 }
 

@@ -4,9 +4,9 @@ it('exports exactly the public API', async () => {
   const api = await import('./index.js');
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
-      "CheckpointError",
       "EngineEvaluator",
       "MemoryCheckpointStore",
+      "SearchCheckpointError",
       "angularMetric",
       "blockInfluenceMetric",
       "candidateKey",

@@ -30,11 +30,11 @@ export {
   type TokenReduction,
 } from './ranking.js';
 export {
-  CheckpointError,
   type CheckpointStore,
   checkSameInputs,
   MemoryCheckpointStore,
   type SearchCheckpoint,
+  SearchCheckpointError,
   type SearchInputs,
   validateCheckpoint,
 } from './search-checkpoint.js';

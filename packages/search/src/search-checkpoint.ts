@@ -1,3 +1,4 @@
+import { LiteStageError } from '@litestage/errors';
 import type { QuestionScore } from './candidate.js';
 import type { LatencyModel } from './latency.js';
 import type { Ranking } from './ranking.js';
@@ -35,14 +36,14 @@ export interface CheckpointStore {
   save(checkpoint: SearchCheckpoint): Promise<void>;
 }
 
-export class CheckpointError extends Error {
-  override readonly name = 'CheckpointError';
+export class SearchCheckpointError extends LiteStageError {
+  override readonly name = 'SearchCheckpointError';
 }
 
 /** Checks a parsed checkpoint's shape; `where` names it in errors. */
 export function validateCheckpoint(value: unknown, where: string): SearchCheckpoint {
   const fail = (why: string): never => {
-    throw new CheckpointError(
+    throw new SearchCheckpointError(
       `${where} is not a usable search checkpoint (${why}); delete it to start the search over`,
     );
   };
@@ -88,7 +89,7 @@ export function checkSameInputs(saved: SearchInputs, current: SearchInputs, wher
   if (JSON.stringify(saved.options) !== JSON.stringify(current.options))
     differences.push('the search options');
   if (differences.length > 0) {
-    throw new CheckpointError(
+    throw new SearchCheckpointError(
       `${where} belongs to another search (${differences.join(', ')} differ); remove it or choose another checkpoint file`,
     );
   }

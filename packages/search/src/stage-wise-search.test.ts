@@ -2,7 +2,7 @@ import { fullDepthProfile, type TaskFormat } from '@litestage/core';
 import { describe, expect, it } from 'vitest';
 import { measuredLatency } from './latency.js';
 import { angularMetric, blockInfluenceMetric, rankSubLayers } from './ranking.js';
-import { CheckpointError, MemoryCheckpointStore } from './search-checkpoint.js';
+import { MemoryCheckpointStore, SearchCheckpointError } from './search-checkpoint.js';
 import {
   type ProfileTemplate,
   type SearchOptions,
@@ -160,7 +160,7 @@ describe('the stage-wise search', () => {
     const corrupt = new MemoryCheckpointStore();
     corrupt.saved = '{"format":"litestage-search-checkpoint","version":1}';
     await expect(run(new FakeEvaluator(), { checkpoint: corrupt }).result).rejects.toThrow(
-      CheckpointError,
+      SearchCheckpointError,
     );
     const store = new MemoryCheckpointStore();
     await run(new FakeEvaluator(20), { checkpoint: store }).result;

@@ -6,19 +6,19 @@ import { loadBundleTokenizer } from '@litestage/model';
 import type { LocalBundle } from '@litestage/model/node';
 import { serializeProfile } from '@litestage/profile';
 import {
-  CheckpointError,
   EngineEvaluator,
   importanceMetrics,
   measuredLatency,
   measureLatencyModel,
   type PruningMode,
+  SearchCheckpointError,
   searchProfile,
 } from '@litestage/search';
 import { FileCheckpointStore } from '@litestage/search/node';
 import { DatasetError, questionOfRecord } from '@litestage/tasks';
 import { loadQuestionRecords, writeFileAtomic } from '@litestage/tasks/node';
 import { type Command, InvalidArgumentError } from 'commander';
-import { CliError } from '../cli-error.js';
+import { CliError, EXIT_INTERRUPTED } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
 import { WorkerPoolEvaluator } from '../search-worker-pool.js';
 import type { CommandModule } from './command-module.js';
@@ -295,10 +295,10 @@ export const searchCommand: CommandModule = {
           if ((error as Error).name === 'AbortError') {
             throw new CliError(
               `interrupted; progress is saved in ${checkpointPath}: run the same command to resume`,
-              130,
+              { exitCode: EXIT_INTERRUPTED },
             );
           }
-          if (error instanceof CheckpointError || error instanceof EngineConfigError)
+          if (error instanceof SearchCheckpointError || error instanceof EngineConfigError)
             throw new CliError(error.message);
           throw error;
         } finally {

@@ -1,8 +1,9 @@
+import { LiteStageError } from '@litestage/errors';
 /**
  * A checkpoint that cannot be read as it is: the message names the file (and the tensor or
  * config field when one is at fault) and says what to do where there is something to do.
  */
-export class CheckpointError extends Error {
+export class CheckpointError extends LiteStageError {
   override readonly name = 'CheckpointError';
   /** The file at fault: a safetensors shard, config.json, the index, a llama2.c `.bin`. */
   readonly file: string;

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { LiteStageError } from '@litestage/errors';
 import { BUNDLE_MANIFEST_FILE, type ModelBundleManifest } from '../bundle-manifest.js';
 import { CheckpointError } from '../checkpoint/checkpoint-error.js';
 import { openHuggingFaceCheckpoint } from '../checkpoint/hf-checkpoint.js';
@@ -33,7 +34,7 @@ export interface ConvertOptions {
   readonly onProgress?: (message: string) => void;
 }
 
-export class ConversionError extends Error {
+export class ConversionError extends LiteStageError {
   override readonly name = 'ConversionError';
 }
 

@@ -1,0 +1,6 @@
+export {
+  formatError,
+  isLiteStageError,
+  LiteStageError,
+  type LiteStageErrorOptions,
+} from './litestage-error.js';
