@@ -52,6 +52,13 @@ const ownRules: Record<string, string[]> = {
   '@litestage/backend-node': ['@litestage/core', '@litestage/model', '@litestage/profile'],
   '@litestage/backend-web': ['@litestage/core', '@litestage/model', '@litestage/profile'],
   '@litestage/demo-model': ['@litestage/model', '@litestage/core', '@litestage/profile'],
+  '@litestage/runtime': [
+    '@litestage/core',
+    '@litestage/model',
+    '@litestage/tasks',
+    '@litestage/profile',
+    '@litestage/backend-node',
+  ],
 };
 /** Which of our packages each package may depend on at run time (DESIGN.md); every package
  * may use the base error of `@litestage/errors`, which depends on none. */
@@ -82,6 +89,7 @@ describe('workspace layout', () => {
         'packages/errors',
         'packages/model',
         'packages/profile',
+        'packages/runtime',
         'packages/sampler',
         'packages/search',
         'packages/tasks',

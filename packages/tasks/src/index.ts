@@ -21,6 +21,7 @@ export {
   listTaskFormats,
   registerTaskFormat,
   SYNTHETIC_FORMAT_ID,
+  TaskFormatError,
   type TaskFormatFactory,
 } from './formats/format-registry.js';
 export {

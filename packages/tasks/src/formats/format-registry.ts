@@ -1,4 +1,5 @@
 import type { TaskFormat } from '@litestage/core';
+import { LiteStageError } from '@litestage/errors';
 import {
   createTinyThinkerFormat,
   TINYTHINKER_FORMAT_ID,
@@ -10,6 +11,11 @@ export const SYNTHETIC_FORMAT_ID = 'synthetic';
 
 /** Builds a format; `options` are the format's own (TinyThinker's few-shot preamble, say). */
 export type TaskFormatFactory = (options?: Record<string, unknown>) => TaskFormat;
+
+/** An unknown format name, or a name that cannot be registered. */
+export class TaskFormatError extends LiteStageError {
+  override readonly name = 'TaskFormatError';
+}
 
 const factories = new Map<string, TaskFormatFactory>();
 
@@ -23,12 +29,12 @@ export function registerTaskFormat(
   { replace = false }: { replace?: boolean } = {},
 ): void {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) {
-    throw new Error(
+    throw new TaskFormatError(
       `format name must be lowercase letters, digits and "-": ${JSON.stringify(name)}`,
     );
   }
   if (factories.has(name) && !replace) {
-    throw new Error(`a task format named "${name}" is already registered`);
+    throw new TaskFormatError(`a task format named "${name}" is already registered`);
   }
   factories.set(name, factory);
 }
@@ -36,7 +42,7 @@ export function registerTaskFormat(
 export function getTaskFormat(name: string, options?: Record<string, unknown>): TaskFormat {
   const factory = factories.get(name);
   if (!factory) {
-    throw new Error(
+    throw new TaskFormatError(
       `unknown task format "${name}"; registered formats: ${listTaskFormats().join(', ')}`,
     );
   }

@@ -1,0 +1,12 @@
+import { expect, it } from 'vitest';
+
+it('exports exactly the public API', async () => {
+  const api = await import('./index.js');
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "DEVICES",
+      "RuntimeOptionError",
+      "openRuntime",
+    ]
+  `);
+});
