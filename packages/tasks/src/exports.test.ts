@@ -21,6 +21,7 @@ it('exports exactly the public API', async () => {
       "SYNTHETIC_WORLD_VERSION",
       "TINYTHINKER_ANSWER_PATTERN",
       "TINYTHINKER_FORMAT_ID",
+      "TaskFormatError",
       "accuracyOf",
       "comparePaired",
       "createTinyThinkerFormat",
@@ -53,7 +54,9 @@ it('exports exactly the Node API from @litestage/tasks/node', async () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
       "DEFAULT_SYNTHETIC_COUNTS",
+      "OutputFileError",
       "TASK_NAMES",
+      "checkWritable",
       "collectTaskQuestions",
       "loadDataset",
       "loadQuestionRecords",

@@ -152,3 +152,21 @@ describe('litestage task world', () => {
     expect(world.facts).toHaveLength(960);
   });
 });
+
+describe('output paths', () => {
+  it('refuses an output under a missing folder with the folder named, before any work', async () => {
+    for (const argv of [
+      ['task', 'export', '--task', 'synthetic', '--split', 'calib', '--limit', '3'],
+      ['task', 'world'],
+    ]) {
+      const out = join(dir, 'no-such-folder', 'out.json');
+      const { code, err } = await run(...argv, '--out', out);
+      expect(code).toBe(1);
+      expect(err).toContain(
+        `litestage: cannot write ${out}: the folder ${join(dir, 'no-such-folder')} does not exist`,
+      );
+      expect(err).toContain('litestage: hint: create the folder first');
+      expect(err).not.toMatch(/unexpected error|ENOENT|\.tmp/);
+    }
+  });
+});

@@ -8,6 +8,7 @@ import {
   worldFactSentences,
 } from '@litestage/tasks';
 import {
+  checkWritable,
   collectTaskQuestions,
   loadTinyThinkerExemplars,
   recordsToJsonl,
@@ -94,13 +95,15 @@ export const taskCommand: CommandModule = {
         )
         .option('--out <file>', 'write to this file (atomically) instead of stdout'),
     ).action(async (options: SelectionOptions & { out?: string }) => {
+      const toFile = options.out !== undefined && options.out !== '-';
+      if (toFile) await checkWritable(options.out as string);
       const records = await collect(options, io);
       const text = recordsToJsonl(records);
-      if (options.out === undefined || options.out === '-') {
+      if (!toFile) {
         io.stdout(text);
         return;
       }
-      await writeFileAtomic(options.out, text);
+      await writeFileAtomic(options.out as string, text);
       io.stderr(`wrote ${records.length} questions to ${options.out}\n`);
     });
 

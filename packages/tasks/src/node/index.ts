@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { DatasetError } from '../datasets/dataset-error.js';
 import {
   type LoadedDataset,
@@ -18,6 +17,8 @@ import {
   type SyntheticSplit,
 } from '../synthetic/questions.js';
 import { createWorld } from '../synthetic/world.js';
+
+export { checkWritable, OutputFileError, writeFileAtomic } from './output-file.js';
 
 /**
  * The Node-only edge of `@litestage/tasks`: reading dataset files and writing exports.
@@ -50,17 +51,6 @@ export async function loadQuestionRecords(file: string): Promise<QuestionRecord[
 }
 
 /** Writes through a temporary file renamed into place: readers never see half a file. */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, text);
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
-
 export const TASK_NAMES = ['synthetic', ...REAL_DATASETS] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 export type TaskSplit = SyntheticSplit | 'all';
