@@ -7,6 +7,7 @@ it('exports exactly the public API', async () => {
     [
       "NODE_EXECUTION_PROVIDERS",
       "nodeBackend",
+      "nodeRuntimeVersions",
     ]
   `);
 });

@@ -7,4 +7,5 @@ export {
   NODE_EXECUTION_PROVIDERS,
   type NodeExecutionProvider,
   nodeBackend,
+  nodeRuntimeVersions,
 } from './node-backend.js';

@@ -302,3 +302,12 @@ export const nodeBackend: Backend = {
     );
   },
 };
+
+/** Versions of the runtime that runs the model here, for a profile's provenance. */
+export function nodeRuntimeVersions(): Record<string, string> {
+  const versions: Record<string, string> = { node: process.versions.node };
+  for (const [name, version] of Object.entries(ort.env.versions)) {
+    if (typeof version === 'string') versions[`onnxruntime-${name}`] = version;
+  }
+  return versions;
+}

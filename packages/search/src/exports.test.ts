@@ -6,6 +6,7 @@ it('exports exactly the public API', async () => {
     [
       "EngineEvaluator",
       "MemoryCheckpointStore",
+      "SEARCH_VERSION",
       "SearchCheckpointError",
       "angularMetric",
       "blockInfluenceMetric",

@@ -47,3 +47,4 @@ export {
   type SearchResult,
   searchProfile,
 } from './stage-wise-search.js';
+export { SEARCH_VERSION } from './version.js';
