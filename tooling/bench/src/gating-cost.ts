@@ -5,8 +5,7 @@
  *
  *   node dist/gating-cost.js --bundle <dir with a plain graph> [--steps 200] [--context 64] [--threads 1]
  */
-import { nodeBackend } from '@litestage/backend-node';
-import { openBundle } from '@litestage/model/node';
+import { openRuntime } from '@litestage/runtime';
 import { median } from '@litestage/search';
 
 const arg = (flag: string, fallback: string) => {
@@ -14,11 +13,13 @@ const arg = (flag: string, fallback: string) => {
   return i >= 0 ? (process.argv[i + 1] as string) : fallback;
 };
 
-const bundle = await openBundle(arg('--bundle', ''));
-if (!bundle.manifest.graphs.plain)
+const { manifest, session } = await openRuntime({
+  bundle: arg('--bundle', ''),
+  threads: Number(arg('--threads', '1')),
+});
+if (!manifest.graphs.plain)
   throw new Error('the bundle has no plain graph: convert it without --no-plain');
-const session = await nodeBackend.load(bundle, { threads: Number(arg('--threads', '1')) });
-const L = bundle.manifest.numLayers;
+const L = manifest.numLayers;
 const steps = Number(arg('--steps', '200'));
 const context = Array.from({ length: Number(arg('--context', '64')) }, (_, i) => 3 + (i % 100));
 const none = { attn: Array(L).fill(false), ffn: Array(L).fill(false) };
@@ -50,7 +51,7 @@ for (let i = 0; i < steps + 5; i++) {
 }
 const plain = median(times.plain as number[]);
 console.log(
-  `${bundle.manifest.name}: ${L} layers, context ${context.length}, ${steps} interleaved decode steps each`,
+  `${manifest.name}: ${L} layers, context ${context.length}, ${steps} interleaved decode steps each`,
 );
 for (const name of Object.keys(configs)) {
   const m = median(times[name] as number[]);

@@ -8,13 +8,11 @@
  * stages can run in separate processes.
  */
 import { writeFile } from 'node:fs/promises';
-import { nodeBackend } from '@litestage/backend-node';
-import { createEngine, fullDepthProfile, type Question } from '@litestage/core';
-import { loadBundleTokenizer } from '@litestage/model';
-import { openBundle } from '@litestage/model/node';
+import type { Question } from '@litestage/core';
 import type { Profile } from '@litestage/profile';
+import { openRuntime } from '@litestage/runtime';
 import { EngineEvaluator, rankSubLayers } from '@litestage/search';
-import { getTaskFormat, questionOfRecord, wilsonInterval } from '@litestage/tasks';
+import { questionOfRecord, wilsonInterval } from '@litestage/tasks';
 import { loadQuestionRecords } from '@litestage/tasks/node';
 
 const arg = (flag: string, fallback?: string) => {
@@ -24,10 +22,12 @@ const arg = (flag: string, fallback?: string) => {
   return value;
 };
 
-const bundle = await openBundle(arg('--bundle'));
-const format = getTaskFormat('tinythinker');
-const tokenizer = await loadBundleTokenizer(bundle);
-const session = await nodeBackend.load(bundle, { threads: Number(arg('--threads', '1')) });
+const runtime = await openRuntime({
+  bundle: arg('--bundle'),
+  task: 'tinythinker',
+  threads: Number(arg('--threads', '1')),
+});
+const { format, tokenizer, session, manifest } = runtime;
 const calib = (await loadQuestionRecords(arg('--calib')))
   .slice(0, Number(arg('--rank-limit', '100')))
   .map(questionOfRecord);
@@ -35,7 +35,7 @@ const test = (await loadQuestionRecords(arg('--test')))
   .slice(0, Number(arg('--limit', '300')))
   .map(questionOfRecord);
 const step = Number(arg('--step', '2'));
-const base = fullDepthProfile(bundle.manifest, format);
+const base = runtime.fullDepthProfile();
 const stages = format.stages.map((s) => s.name);
 const measured = process.argv.includes('--stages') ? arg('--stages').split(',') : stages;
 for (const name of measured)
@@ -75,7 +75,7 @@ async function evaluate(skip: Record<string, string[]>): Promise<Omit<Cell, 'sta
       ]),
     ),
   };
-  const engine = createEngine({ session, tokenizer, format, profile });
+  const engine = runtime.createEngine(profile);
   let correct = 0;
   let recallExact = 0;
   const tokens: Record<string, number> = Object.fromEntries(stages.map((s) => [s, 0]));
@@ -100,7 +100,7 @@ const full = await evaluate({});
 const cells: Cell[] = [];
 for (const stage of measured) {
   cells.push({ stage, k: 0, ...full });
-  for (let k = step; k <= 2 * bundle.manifest.numLayers; k += step) {
+  for (let k = step; k <= 2 * manifest.numLayers; k += step) {
     const cell = {
       stage,
       k,
