@@ -15,6 +15,17 @@ export {
   selectQuestions,
   splitOfQuestion,
 } from './datasets/select-questions.js';
+export {
+  type BaselineComparison,
+  type ComparedMethod,
+  type CompareEnginesOptions,
+  type ComparisonProgress,
+  compareEngines,
+  type EngineComparison,
+  EngineComparisonError,
+  type MethodReport,
+  outcomeOfResult,
+} from './engine-comparison.js';
 export { readTinyThinkerExemplars } from './formats/few-shot.js';
 export {
   getTaskFormat,
