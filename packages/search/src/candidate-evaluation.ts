@@ -4,7 +4,7 @@ import { type Candidate, candidateKey, type QuestionScore } from './candidate.js
 import type { Evaluator } from './evaluator.js';
 import type { LatencyEstimator } from './latency.js';
 import type { SearchSession } from './search-session.js';
-import type { PruningMode, SearchProgress } from './stage-wise-search.js';
+import type { PruningMode, SearchPhase, SearchProgress } from './stage-wise-search.js';
 
 export interface CandidateResult {
   readonly candidate: Candidate;
@@ -39,8 +39,15 @@ export class CandidateEvaluation {
   private target = 0;
   /** Correct answers a candidate needs on all N questions to meet the target. */
   private requiredCorrect = 0;
+  private phase: { name: SearchPhase; done: number; total: number } | null = null;
 
   constructor(private readonly options: CandidateEvaluationOptions) {}
+
+  /** Starts counting the candidates of a phase, `total` of them. */
+  beginPhase(name: SearchPhase, total: number): void {
+    this.phase = { name, done: 0, total };
+    this.options.onProgress?.({ type: 'phase', phase: name, done: 0, total });
+  }
 
   /** Sets the target accuracy (the baseline's minus epsilon) later candidates must meet. */
   setTarget(baselineAccuracy: number, epsilon: number): void {
@@ -82,6 +89,11 @@ export class CandidateEvaluation {
       pruned,
       feasible: useTarget ? feasible : true,
     });
+    if (this.phase) {
+      this.phase.done++;
+      const { name, done, total } = this.phase;
+      this.options.onProgress?.({ type: 'phase', phase: name, done, total });
+    }
     return result;
   }
 

@@ -43,6 +43,7 @@ export {
   type ProfileTemplate,
   type PruningMode,
   type SearchOptions,
+  type SearchPhase,
   type SearchProgress,
   type SearchResult,
   searchProfile,

@@ -31,6 +31,8 @@ export interface SearchInputs {
 
 /** Where checkpoints live (a file in Node; memory in tests). */
 export interface CheckpointStore {
+  /** Where it is kept (a file's path), named in errors. */
+  readonly location?: string;
   /** The saved checkpoint, or null if there is none. Throws if it is corrupt. */
   load(): Promise<SearchCheckpoint | null>;
   save(checkpoint: SearchCheckpoint): Promise<void>;

@@ -276,3 +276,75 @@ describe('latency models and checkpoints', () => {
     expect(resumed.profile).toEqual(reference.profile);
   });
 });
+
+describe('progress of the phases and of a resumed search', () => {
+  it('reports each phase from 0 to its total, in order', async () => {
+    const { events, result } = run(new FakeEvaluator(), {
+      earlyExit: { confidence: 'maxProb', window: 4 },
+      thresholdGrid: [0.2, 0.4],
+      maxBudget: 3,
+      latency: {
+        method: 'model',
+        measure: async () => ({
+          numLayers: 4,
+          stepMs: 1,
+          attnMs: 0.5,
+          ffnMs: 0.7,
+          prefillTokenMs: 0.2,
+        }),
+      },
+    });
+    await result;
+    const phases = events.flatMap((e) => (e.type === 'phase' ? [e] : []));
+    const order = [...new Set(phases.map((e) => e.phase))];
+    // The latency model is measured first, before any question runs.
+    expect(order).toEqual(['latency-model', 'ranking', 'baseline', 'budgets', 'thresholds']);
+    const span = order.map((phase) => {
+      const of = phases.filter((e) => e.phase === phase);
+      return [phase, of[0]?.done, of.at(-1)?.done, of.at(-1)?.total];
+    });
+    expect(span).toEqual([
+      ['latency-model', 0, 1, 1],
+      ['ranking', 0, 100, 100],
+      ['baseline', 0, 1, 1],
+      ['budgets', 0, 9, 9],
+      ['thresholds', 0, 2, 2],
+    ]);
+  });
+
+  it('announces a resumed search with what its checkpoint holds', async () => {
+    const store = new MemoryCheckpointStore();
+    const controller = new AbortController();
+    const first = new FakeEvaluator();
+    first.onEvaluate = (calls) => {
+      if (calls === 250) controller.abort();
+    };
+    await run(first, { checkpoint: store, signal: controller.signal }).result.catch(() => {});
+    const fresh = run(new FakeEvaluator());
+    expect((await fresh.result).resumedEvaluations).toBe(0);
+    expect(fresh.events.some((e) => e.type === 'resumed')).toBe(false);
+    const second = new FakeEvaluator();
+    const resumed = run(second, { checkpoint: store });
+    const result = await resumed.result;
+    const announced = resumed.events.find((e) => e.type === 'resumed');
+    // The abort came inside the 250th evaluation, which finished and was kept.
+    expect(announced).toEqual({
+      type: 'resumed',
+      cachedEvaluations: 250,
+      exhaustiveEvaluations: 100 * (1 + 3 * 8),
+    });
+    expect(resumed.events[0]).toBe(announced);
+    expect(result.resumedEvaluations).toBe(250);
+    expect(result.questionEvaluations - result.resumedEvaluations).toBe(second.calls);
+  });
+
+  it('names the checkpoint it refuses', async () => {
+    const store = Object.assign(new MemoryCheckpointStore(), {
+      location: 'search.checkpoint.json',
+    });
+    await run(new FakeEvaluator(20), { checkpoint: store }).result;
+    await expect(run(new FakeEvaluator(30), { checkpoint: store }).result).rejects.toThrow(
+      /^search\.checkpoint\.json belongs to another search/,
+    );
+  });
+});

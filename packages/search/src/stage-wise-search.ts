@@ -74,7 +74,24 @@ export type SearchProgress =
       readonly total: number;
       readonly cached: boolean;
     }
-  | { readonly type: 'decided'; readonly stage: string; readonly budget: number };
+  | { readonly type: 'decided'; readonly stage: string; readonly budget: number }
+  /** How far the current phase is: questions ranked, models measured, candidates evaluated. */
+  | {
+      readonly type: 'phase';
+      readonly phase: SearchPhase;
+      readonly done: number;
+      readonly total: number;
+    }
+  /** The search continues from a checkpoint holding `cachedEvaluations` question evaluations. */
+  | {
+      readonly type: 'resumed';
+      readonly cachedEvaluations: number;
+      /** What an exhaustive scan of every candidate would evaluate. */
+      readonly exhaustiveEvaluations: number;
+    };
+
+/** The search's phases, in order; a resumed search skips what its checkpoint holds. */
+export type SearchPhase = 'ranking' | 'latency-model' | 'baseline' | 'budgets' | 'thresholds';
 
 /** What the search needs to write the profile besides its own findings. */
 export interface ProfileTemplate {
@@ -90,7 +107,10 @@ export interface SearchResult {
   readonly baseline: CandidateResult;
   readonly best: CandidateResult;
   readonly ranking: Ranking;
+  /** Question evaluations made for this profile, in this run and before it (resumed). */
   readonly questionEvaluations: number;
+  /** Of those, the ones the checkpoint held when this run started. */
+  readonly resumedEvaluations: number;
   readonly exhaustiveQuestionEvaluations: number;
 }
 
@@ -123,6 +143,14 @@ export async function searchProfile(
   const settings = settingsOf(evaluator, options);
   const inputs = searchInputsOf(evaluator, template, options, settings);
   const state = await restoreState(inputs, options);
+  const resumedEvaluations = cachedEvaluationsOf(state);
+  if (state.ranking || resumedEvaluations > 0) {
+    options.onProgress?.({
+      type: 'resumed',
+      cachedEvaluations: resumedEvaluations,
+      exhaustiveEvaluations: exhaustiveEvaluationsOf(evaluator, settings, options),
+    });
+  }
   const latency = await latencyOf(state, template, options);
   const session = new SearchSession(state, options.checkpoint, options.signal);
   const ranking = await rankingOf(session, evaluator, options);
@@ -137,9 +165,11 @@ export async function searchProfile(
     onProgress: options.onProgress,
   });
 
+  evaluation.beginPhase('baseline', 1);
   const baseline = await evaluateBaseline(evaluation, stages);
   evaluation.setTarget(baseline.accuracy, settings.epsilon);
   const order = slowestStagesFirst(stages, baseline);
+  evaluation.beginPhase('budgets', order.length * settings.maxBudget);
   let best = await searchBudgets(
     evaluation,
     baseline,
@@ -148,7 +178,8 @@ export async function searchProfile(
     options.onProgress,
   );
   if (settings.earlyExit) {
-    const groups = options.perStageThresholds ? order.map((s) => [s]) : [stages];
+    const groups = thresholdGroupsOf(order, stages, options);
+    evaluation.beginPhase('thresholds', groups.length * settings.grid.length);
     best = await searchThresholds(evaluation, best, groups, settings.grid);
   }
   await session.save(true);
@@ -173,6 +204,7 @@ export async function searchProfile(
     best,
     ranking,
     questionEvaluations: session.state.questionEvaluations,
+    resumedEvaluations,
     exhaustiveQuestionEvaluations: evaluation.exhaustive,
   };
 }
@@ -190,6 +222,38 @@ function settingsOf(evaluator: Evaluator, options: SearchOptions): SearchSetting
         : options.earlyExit,
     grid: options.thresholdGrid ?? DEFAULT_THRESHOLDS,
   };
+}
+
+/** Stages tuned together in step 3: all at once, or one at a time, slowest first. */
+function thresholdGroupsOf(
+  order: readonly string[],
+  stages: readonly string[],
+  options: SearchOptions,
+): (readonly string[])[] {
+  return options.perStageThresholds ? order.map((s) => [s]) : [stages];
+}
+
+/** Question evaluations of every candidate the three steps can try, none pruned. */
+function exhaustiveEvaluationsOf(
+  evaluator: Evaluator,
+  settings: SearchSettings,
+  options: SearchOptions,
+): number {
+  const { stages } = evaluator;
+  const groups = thresholdGroupsOf(stages, stages, options).length;
+  const candidates =
+    1 +
+    stages.length * settings.maxBudget +
+    (settings.earlyExit ? groups * settings.grid.length : 0);
+  return candidates * evaluator.questionIds.length;
+}
+
+/** Question scores a checkpoint holds. */
+function cachedEvaluationsOf(state: SearchCheckpoint): number {
+  return Object.values(state.scores).reduce(
+    (sum, byQuestion) => sum + Object.keys(byQuestion).length,
+    0,
+  );
 }
 
 /** What a checkpoint must match to be reused: model, stages, questions and every option. */
@@ -231,7 +295,7 @@ async function restoreState(
 ): Promise<SearchCheckpoint> {
   const saved = await options.checkpoint?.load();
   if (saved) {
-    checkSameInputs(saved.inputs, inputs, 'the checkpoint');
+    checkSameInputs(saved.inputs, inputs, options.checkpoint?.location ?? 'the checkpoint');
     return saved;
   }
   return {
@@ -252,7 +316,12 @@ async function latencyOf(
   options: SearchOptions,
 ): Promise<LatencyEstimator> {
   if ('perStage' in options.latency) return options.latency;
-  const model = state.latencyModel ?? (await options.latency.measure());
+  let model = state.latencyModel;
+  if (!model) {
+    options.onProgress?.({ type: 'phase', phase: 'latency-model', done: 0, total: 1 });
+    model = await options.latency.measure();
+    options.onProgress?.({ type: 'phase', phase: 'latency-model', done: 1, total: 1 });
+  }
   state.latencyModel = model;
   return modelLatency(model, { skipInPrefill: template.base.runtime.skipInPrefill });
 }
@@ -265,11 +334,16 @@ async function rankingOf(
 ): Promise<Ranking> {
   const { state } = session;
   if (!state.ranking) {
+    const total = evaluator.questionIds.length;
+    options.onProgress?.({ type: 'phase', phase: 'ranking', done: 0, total });
     state.ranking = await rankSubLayers(
       evaluator,
       evaluator.questionIds,
       options.ranking,
-      (done, total) => options.onProgress?.({ type: 'ranking', done, total }),
+      (done) => {
+        options.onProgress?.({ type: 'ranking', done, total });
+        options.onProgress?.({ type: 'phase', phase: 'ranking', done, total });
+      },
     );
     await session.save(true);
   }

@@ -10,6 +10,10 @@ import {
 export class FileCheckpointStore implements CheckpointStore {
   constructor(readonly path: string) {}
 
+  get location(): string {
+    return this.path;
+  }
+
   async load(): Promise<SearchCheckpoint | null> {
     let text: string;
     try {
