@@ -42,11 +42,13 @@ const ownRules: Record<string, string[]> = {
   '@litestage/sampler': [],
   '@litestage/core': ['@litestage/profile', '@litestage/sampler'],
   '@litestage/tasks': ['@litestage/core', '@litestage/profile'],
+  // The Node entry's worker threads open their sessions through `@litestage/runtime`.
   '@litestage/search': [
     '@litestage/core',
     '@litestage/tasks',
     '@litestage/profile',
     '@litestage/sampler',
+    '@litestage/runtime',
   ],
   '@litestage/model': ['@litestage/core', '@litestage/profile'],
   '@litestage/backend-node': ['@litestage/core', '@litestage/model', '@litestage/profile'],

@@ -25,3 +25,12 @@ it('exports exactly the public API', async () => {
     ]
   `);
 });
+
+it('exports exactly the Node API from @litestage/search/node', async () => {
+  const api = await import('./node/index.js');
+  expect(Object.keys(api).sort()).toEqual([
+    'FileCheckpointStore',
+    'SearchWorkerError',
+    'WorkerPoolEvaluator',
+  ]);
+});

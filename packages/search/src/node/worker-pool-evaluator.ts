@@ -1,22 +1,31 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type {
-  Candidate,
-  EarlyExitShape,
-  Evaluator,
-  QuestionScore,
-  StageCosines,
-} from '@litestage/search';
+import type { Question } from '@litestage/core';
+import { LiteStageError } from '@litestage/errors';
+import type { Profile } from '@litestage/profile';
+import type { Candidate, EarlyExitShape, QuestionScore } from '../candidate.js';
+import type { Evaluator, StageCosines } from '../evaluator.js';
 
+/** What each worker needs to open its own copy of the model and the questions. */
 export interface SearchWorkerData {
+  /** The bundle folder. */
   readonly bundle: string;
+  /** The task format's registered name. */
   readonly task: string;
-  readonly calib: string;
-  readonly limit: number | undefined;
-  readonly kvPolicy: 'reprefill' | 'reuse' | 'propagate';
+  /** The full-depth profile the candidates modify (as the parent's evaluator has it). */
+  readonly baseProfile: Profile;
+  readonly questions: readonly Question[];
   readonly earlyExit: EarlyExitShape | null;
+  /** CPU threads per worker (default 1: the workers already run side by side). */
+  readonly threads?: number;
 }
 
+export interface WorkerPoolOptions extends SearchWorkerData {
+  /** How many worker threads, each with its own session. */
+  readonly workers: number;
+}
+
+/** @internal The message a worker gets: one question under one candidate. */
 export interface WorkerRequest {
   readonly id: number;
   readonly candidate: Candidate;
@@ -24,12 +33,18 @@ export interface WorkerRequest {
   readonly questionId: string;
 }
 
+/** @internal A worker's answer to a request. */
 export type WorkerReply =
   | { readonly id: number; readonly score: QuestionScore }
   | { readonly id: number; readonly error: string };
 
-// The same path from src/ (tests) and dist/ (the built CLI): the built worker.
-const WORKER_FILE = fileURLToPath(new URL('../dist/search-worker.js', import.meta.url));
+/** A worker thread that could not open its model or evaluate a question. */
+export class SearchWorkerError extends LiteStageError {
+  override readonly name = 'SearchWorkerError';
+}
+
+// The same path from src/node (tests) and dist/node (the built package): the built worker.
+const WORKER_FILE = fileURLToPath(new URL('../../dist/node/search-worker.js', import.meta.url));
 
 /**
  * Spreads a candidate's questions over worker threads, each with its own session (and its
@@ -50,30 +65,33 @@ export class WorkerPoolEvaluator implements Evaluator {
 
   constructor(
     private readonly local: Evaluator,
-    count: number,
-    data: SearchWorkerData,
+    options: WorkerPoolOptions,
   ) {
     this.stages = local.stages;
     this.numLayers = local.numLayers;
     this.questionIds = local.questionIds;
-    this.workers = Array.from({ length: count }, () => {
-      const worker = new Worker(WORKER_FILE, { workerData: data });
-      worker.on('message', (reply: WorkerReply) => {
-        const waiting = this.pending.get(reply.id);
-        if (!waiting) return;
-        this.pending.delete(reply.id);
-        if ('error' in reply) waiting.reject(new Error(`search worker: ${reply.error}`));
-        else {
-          this.evaluated++;
-          waiting.resolve(reply.score);
-        }
-      });
-      worker.on('error', (error) => {
-        for (const waiting of this.pending.values()) waiting.reject(error);
-        this.pending.clear();
-      });
-      return worker;
+    const { workers, ...workerData } = options;
+    this.workers = Array.from({ length: workers }, () => this.startWorker(workerData));
+  }
+
+  private startWorker(workerData: SearchWorkerData): Worker {
+    const worker = new Worker(WORKER_FILE, { workerData });
+    worker.on('message', (reply: WorkerReply) => {
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      if ('error' in reply) waiting.reject(new SearchWorkerError(`search worker: ${reply.error}`));
+      else {
+        this.evaluated++;
+        waiting.resolve(reply.score);
+      }
     });
+    worker.on('error', (error) => {
+      for (const waiting of this.pending.values())
+        waiting.reject(new SearchWorkerError(`search worker: ${error.message}`));
+      this.pending.clear();
+    });
+    return worker;
   }
 
   evaluate(
@@ -106,6 +124,7 @@ export class WorkerPoolEvaluator implements Evaluator {
     return this.local.cosines(questionId);
   }
 
+  /** Stops the workers (their sessions go with them). */
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
