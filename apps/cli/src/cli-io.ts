@@ -6,6 +6,8 @@ export interface CliIo {
   readonly isTTY: boolean;
   /** Whether stderr is a terminal (a redrawn progress bar rather than progress lines). */
   readonly stderrIsTTY?: boolean;
+  /** Interrupts a long command (tests pass their own); without it, Ctrl-C (SIGINT) does. */
+  readonly interrupt?: AbortSignal;
 }
 
 export const processIo: CliIo = {

@@ -3,12 +3,16 @@ import { nodeBackend } from '@litestage/backend-node';
 import { createEngine, fullDepthProfile } from '@litestage/core';
 import { loadBundleTokenizer } from '@litestage/model';
 import { parseProfile } from '@litestage/profile';
-import { getTaskFormat, questionOfRecord } from '@litestage/tasks';
+import { getTaskFormat, questionOfRecord, SYNTHETIC_OPTION_COUNT } from '@litestage/tasks';
 import { collectTaskQuestions } from '@litestage/tasks/node';
 import { describe, expect, it } from 'vitest';
 import { DEMO_MODEL, demoProfilePath, openDemoBundle } from './index.js';
 
 describe('the demo reasoner', () => {
+  it('records the option count of the questions it was trained on', () => {
+    expect(DEMO_MODEL.options).toBe(SYNTHETIC_OPTION_COUNT);
+  });
+
   it('answers held-out synthetic test questions at full depth', async () => {
     const bundle = await openDemoBundle();
     expect(bundle.manifest.name).toBe(DEMO_MODEL.name);

@@ -13,6 +13,8 @@ export const DEMO_MODEL = {
   task: 'synthetic',
   /** The world it memorised: `createWorld()`'s defaults (seed 1, 160 creatures). */
   world: 'synthetic-v1-seed1-n160',
+  /** Options per question it was trained on (the synthetic task's `SYNTHETIC_OPTION_COUNT`). */
+  options: 4,
 } as const;
 
 export class DemoModelError extends LiteStageError {

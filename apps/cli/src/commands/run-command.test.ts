@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
-import { captureIo } from '../test-utils/capture-io.js';
+import { type CaptureOptions, captureIo } from '../test-utils/capture-io.js';
 
 const stories = fileURLToPath(new URL('../../../../../shared/data/stories260k/', import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), 'litestage-run-'));
@@ -13,9 +13,25 @@ const dataset = join(dir, 'questions.jsonl');
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function run(...argv: string[]) {
-  const io = captureIo();
+  return runWith({}, ...argv);
+}
+
+async function runWith(options: CaptureOptions, ...argv: string[]) {
+  const io = captureIo(options);
   const code = await runCli(argv, io);
   return { code, out: io.out(), err: io.err() };
+}
+
+/** Interrupts the command, as Ctrl-C would, once its progress first reports `done`. */
+function interruptAt(done: string): CaptureOptions {
+  const controller = new AbortController();
+  return {
+    stderrIsTTY: true,
+    interrupt: controller.signal,
+    onStderr: (text) => {
+      if (text.includes(` ${done}`)) controller.abort();
+    },
+  };
 }
 
 beforeAll(async () => {
@@ -165,5 +181,91 @@ describe('litestage run', () => {
     expect(
       (await run('run', '--bundle', bundle, '--question', 'Q?', '--options', 'only')).err,
     ).toBe('litestage: a question needs at least two --options, separated by "|"\n');
+  });
+});
+
+describe('litestage run, as a new user meets it', () => {
+  it('exits 130 after its partial summary when interrupted, and says so', async () => {
+    const { code, out, err } = await runWith(
+      interruptAt('1/3 questions'),
+      'run',
+      '--bundle',
+      bundle,
+      '--dataset',
+      dataset,
+      '--json',
+    );
+    expect(code).toBe(130);
+    const parsed = JSON.parse(out);
+    expect(parsed.interrupted).toBe(true);
+    expect(parsed.summary.n).toBe(1);
+    expect(err).toMatch(/litestage: interrupted after 1 of 3 questions\n$/);
+  });
+
+  it('reports the answers of questions without gold answers instead of an accuracy', async () => {
+    const unlabelled = join(dir, 'unlabelled.jsonl');
+    await writeFile(
+      unlabelled,
+      ['q1', 'q2']
+        .map((id) =>
+          JSON.stringify({
+            id,
+            task: 'mine',
+            question: 'Which is red?',
+            options: ['apple', 'sky'],
+          }),
+        )
+        .join('\n'),
+    );
+    const { code, out } = await run('run', '--bundle', bundle, '--dataset', unlabelled);
+    expect(code).toBe(0);
+    expect(out).not.toMatch(/accuracy/);
+    expect(out).toMatch(/^no gold answers: nothing to score\n {2}q1: (answer [AB]|no answer)/);
+    expect(out).toMatch(/\n {2}q2: (answer [AB]|no answer)/);
+  });
+
+  it("checks --answer against the options' labels", async () => {
+    for (const answer of ['d', 'Z', 'C']) {
+      const result = await run(
+        'run',
+        '--bundle',
+        bundle,
+        '--question',
+        'Which is red?',
+        '--options',
+        'apple|sky',
+        '--answer',
+        answer,
+      );
+      expect(result.code).toBe(1);
+      expect(result.err).toBe(
+        `litestage: --answer "${answer}" is not one of the options' labels (A, B)\n`,
+      );
+    }
+  });
+
+  it('warns when the demo reasoner gets another number of options than it was trained on', async () => {
+    const { code, err } = await run(
+      'run',
+      '--question',
+      'Which creature lives in the desert?',
+      '--options',
+      'blorp|zindle',
+    );
+    expect(code).toBe(0);
+    expect(err).toMatch(
+      /^litestage: warning: the demo reasoner was trained on questions with 4 options, not 2/,
+    );
+  });
+
+  it('shows progress on stderr when it is not a terminal', async () => {
+    const { code, err } = await run('run', '--bundle', bundle, '--dataset', dataset, '--json');
+    expect(code).toBe(0);
+    expect(err).toMatch(/^3\/3 questions, accuracy \d+\.\d% \(\d+ s\)\n/);
+  });
+
+  it('documents --threads 0', async () => {
+    const { out } = await run('run', '--help');
+    expect(out).toMatch(/--threads <n> +CPU threads \(0 or omitted: the backend chooses\)/);
   });
 });

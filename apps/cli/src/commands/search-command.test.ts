@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseProfile } from '@litestage/profile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
-import { captureIo } from '../test-utils/capture-io.js';
+import { type CaptureOptions, captureIo } from '../test-utils/capture-io.js';
 
 const stories = fileURLToPath(new URL('../../../../../shared/data/stories260k/', import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), 'litestage-search-'));
@@ -14,7 +14,11 @@ const calib = join(dir, 'calib.jsonl');
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function run(...argv: string[]) {
-  const io = captureIo();
+  return runWith({}, ...argv);
+}
+
+async function runWith(options: CaptureOptions, ...argv: string[]) {
+  const io = captureIo(options);
   const code = await runCli(argv, io);
   return { code, out: io.out(), err: io.err() };
 }
@@ -82,6 +86,11 @@ describe('litestage search', () => {
     expect(profile.provenance?.trace[0]?.step).toBe('baseline');
     expect((await stat(`${out}.checkpoint.json`)).size).toBeGreaterThan(100);
     expect((await run('profile', 'validate', out)).code).toBe(0);
+    // Every phase shows its progress on stderr, a terminal or not.
+    expect(result.err).toMatch(/^3\/3 questions ranked\b/m);
+    expect(result.err).toMatch(/^1\/1 latency model measured\b/m);
+    expect(result.err).toMatch(/^3\/3 budgets evaluated\b/m);
+    expect(result.err).toMatch(/^1\/1 thresholds evaluated\b/m);
   });
 
   it('resumes from its checkpoint without evaluating again', async () => {
@@ -93,6 +102,10 @@ describe('litestage search', () => {
       `${out}.checkpoint.json`,
     );
     expect(again.code).toBe(0);
+    expect(again.err).toMatch(
+      /^litestage: resuming from .*profile\.json\.checkpoint\.json: (\d+) of \d+ evaluations cached\n/,
+    );
+    expect(again.out).toMatch(/; 0 question evaluations run, \d+ cached \(exhaustive: \d+\)\n$/);
     const first = parseProfile(before);
     const second = parseProfile(await readFile(join(dir, 'again.json'), 'utf8'));
     expect(second.stages).toEqual(first.stages);
@@ -124,7 +137,9 @@ describe('litestage search', () => {
       '0.1',
     );
     expect(foreign.code).toBe(1);
-    expect(foreign.err).toMatch(/belongs to another search \(the search options differ\)/);
+    expect(foreign.err).toMatch(
+      /profile\.json\.checkpoint\.json belongs to another search \(the search options differ\)/,
+    );
   });
 
   it('evaluates in worker threads to the same profile', async () => {
@@ -154,6 +169,56 @@ describe('litestage search', () => {
     );
   });
 
+  it('checks that it can write --out and the checkpoint before any work', async () => {
+    const missing = join(dir, 'no-such-folder', 'p.json');
+    const result = await run(...args.slice(0, -1), missing);
+    expect(result.code).toBe(1);
+    expect(result.err).toBe(
+      `litestage: cannot write --out ${missing}: the folder ${join(dir, 'no-such-folder')} does not exist\n`,
+    );
+    const checkpoint = join(dir, 'no-such-folder', 'c.json');
+    const elsewhere = await run(...args, '--checkpoint', checkpoint);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.err).toMatch(/^litestage: cannot write --checkpoint .*c\.json: the folder/);
+  });
+
+  it('marks its required options in its help', async () => {
+    const { out } = await run('search', '--help');
+    // Commander wraps long help: the mark ends the option's text, before the next option.
+    expect(out).toMatch(
+      /--calib <file\.jsonl> +calibration questions[\s\S]*?\(required\)\n {2}--limit/,
+    );
+    expect(out).toMatch(/--out <profile\.json> +the profile to write \(required\)/);
+    expect(out).toMatch(/--threads <n> +CPU threads \(0 or omitted: the backend chooses\)/);
+  });
+
+  it('exits 130 from an interrupted comparison, and says so', async () => {
+    const controller = new AbortController();
+    const result = await runWith(
+      {
+        stderrIsTTY: true,
+        interrupt: controller.signal,
+        onStderr: (text) => {
+          if (text.includes(' 1/3 questions')) controller.abort();
+        },
+      },
+      'run',
+      '--bundle',
+      bundle,
+      '--profile',
+      out,
+      '--dataset',
+      calib,
+      '--compare-full',
+      '--json',
+    );
+    expect(result.code).toBe(130);
+    const parsed = JSON.parse(result.out);
+    expect(parsed.interrupted).toBe(true);
+    expect(parsed.questions).toBe(1);
+    expect(result.err).toMatch(/litestage: interrupted after 1 of 3 questions\n$/);
+  });
+
   it('compares a profile with full depth on the same questions', async () => {
     const result = await run(
       'run',
@@ -166,6 +231,7 @@ describe('litestage search', () => {
       '--compare-full',
     );
     expect(result.code).toBe(0);
+    expect(result.err).toMatch(/^3\/3 questions\b/m);
     expect(result.out).toMatch(
       /^questions 3 \(profile and full depth interleaved\)\nfull depth: accuracy 0\.0% .*\nprofile: {4}accuracy 0\.0% .*\ndifference 0\.0 points \(paired 95% CI -?\d+\.\d to \d+\.\d\); speedup \d+\.\d\dx\n/,
     );

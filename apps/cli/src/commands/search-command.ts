@@ -1,36 +1,37 @@
 import { availableParallelism, cpus } from 'node:os';
 import { basename } from 'node:path';
-import { nodeBackend } from '@litestage/backend-node';
-import { EngineConfigError, fullDepthProfile, type Question } from '@litestage/core';
-import { loadBundleTokenizer } from '@litestage/model';
-import type { LocalBundle } from '@litestage/model/node';
+import type { Question } from '@litestage/core';
 import { serializeProfile } from '@litestage/profile';
+import { openRuntime, type Runtime } from '@litestage/runtime';
 import {
   EngineEvaluator,
+  type Evaluator,
   importanceMetrics,
   measuredLatency,
   measureLatencyModel,
   type PruningMode,
-  SearchCheckpointError,
+  type SearchOptions,
+  type SearchResult,
   searchProfile,
 } from '@litestage/search';
-import { FileCheckpointStore } from '@litestage/search/node';
-import { DatasetError, questionOfRecord } from '@litestage/tasks';
+import { FileCheckpointStore, WorkerPoolEvaluator } from '@litestage/search/node';
+import { questionOfRecord } from '@litestage/tasks';
 import { loadQuestionRecords, writeFileAtomic } from '@litestage/tasks/node';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CliError, EXIT_INTERRUPTED } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
-import { WorkerPoolEvaluator } from '../search-worker-pool.js';
+import { interruptSignal, isAbortOf } from '../interrupt-signal.js';
 import type { CommandModule } from './command-module.js';
-import { isInputError } from './convert-command.js';
 import {
   BUNDLE_OPTION_HELP,
-  openBundleOrDemo,
+  bundleOrDemo,
   TASK_OPTION_HELP,
-  taskFormatOf,
+  THREADS_OPTION_HELP,
   taskOf,
 } from './default-bundle.js';
 import { nonNegativeInteger, oneOf } from './option-parsers.js';
+import { SearchProgressDisplay } from './search-progress.js';
+import { checkWritable } from './writable-path.js';
 
 interface SearchFlags {
   bundle?: string;
@@ -88,7 +89,7 @@ export const searchCommand: CommandModule = {
       .option('--task <format>', TASK_OPTION_HELP)
       .requiredOption(
         '--calib <file.jsonl>',
-        'calibration questions with gold answers (`litestage task export --split calib`)',
+        'calibration questions with gold answers (`litestage task export --split calib`) (required)',
       )
       .option('--limit <n>', 'use the first N calibration questions', nonNegativeInteger)
       .option(
@@ -140,8 +141,8 @@ export const searchCommand: CommandModule = {
         'wilson',
       )
       .option('--checkpoint <file>', 'where progress is kept (default: <out>.checkpoint.json)')
-      .requiredOption('--out <profile.json>', 'the profile to write')
-      .option('--threads <n>', 'CPU threads', nonNegativeInteger)
+      .requiredOption('--out <profile.json>', 'the profile to write (required)')
+      .option('--threads <n>', THREADS_OPTION_HELP, nonNegativeInteger)
       .option(
         '--workers <n>',
         'evaluate questions in N worker threads, each with its own copy of the model',
@@ -159,153 +160,144 @@ export const searchCommand: CommandModule = {
           throw new CliError(
             `unknown --metric ${flags.metric}; known: ${[...importanceMetrics.keys()].join(', ')}`,
           );
-        let bundle: LocalBundle;
-        let questions: Question[];
-        try {
-          bundle = await openBundleOrDemo(flags.bundle);
-          questions = (await loadQuestionRecords(flags.calib))
-            .slice(0, flags.limit ?? Number.POSITIVE_INFINITY)
-            .map(questionOfRecord);
-        } catch (error) {
-          if (isInputError(error) || error instanceof DatasetError)
-            throw new CliError(error.message);
-          throw error;
-        }
-        if (questions.length === 0) throw new CliError(`${flags.calib}: no questions`);
-        if (questions.some((q) => q.answer === undefined))
-          throw new CliError(`${flags.calib}: calibration questions need gold answers`);
-        const task = taskOf(flags);
-        const format = taskFormatOf(task);
-        const tokenizer = await loadBundleTokenizer(bundle);
-        const session = await nodeBackend.load(
-          bundle,
-          flags.threads ? { threads: flags.threads } : {},
-        );
-        const controller = new AbortController();
-        const interrupt = () => controller.abort();
-        process.once('SIGINT', interrupt);
         const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint.json`;
-        let line = '';
+        await checkWritable('--out', flags.out);
+        await checkWritable(flags.checkpoint ? '--checkpoint' : 'the checkpoint', checkpointPath);
+        const questions = await calibrationQuestions(flags);
+        const task = taskOf(flags);
+        const runtime = await openRuntime({
+          bundle: await bundleOrDemo(flags.bundle),
+          task,
+          ...(flags.threads === undefined ? {} : { threads: flags.threads }),
+        });
+        const interrupt = interruptSignal(io);
+        const display = new SearchProgressDisplay(io);
         let pool: WorkerPoolEvaluator | undefined;
-        const progress = (text: string) => {
-          if (!io.isTTY) return;
-          line = text;
-          io.stderr(`\r\u001b[2K${text}`);
-        };
         try {
           const kvPolicy =
-            flags.kvPolicy ?? (bundle.manifest.propagateKv ? 'propagate' : 'reprefill');
-          const base = fullDepthProfile(bundle.manifest, format, { kvPolicy });
+            flags.kvPolicy ?? (runtime.manifest.propagateKv ? 'propagate' : 'reprefill');
+          const baseProfile = runtime.fullDepthProfile({ kvPolicy });
           const earlyExit = flags.earlyExit
             ? { confidence: 'maxProb' as const, window: flags.window }
             : null;
           const local = new EngineEvaluator({
-            session,
-            tokenizer,
-            format,
-            baseProfile: base,
+            session: runtime.session,
+            tokenizer: runtime.tokenizer,
+            format: runtime.format,
+            baseProfile,
             questions,
             earlyExit,
           });
           if (flags.workers > 1) {
-            pool = new WorkerPoolEvaluator(local, flags.workers, {
-              bundle: bundle.location,
+            pool = new WorkerPoolEvaluator(local, {
+              workers: flags.workers,
+              bundle: runtime.bundle.location,
               task,
-              calib: flags.calib,
-              limit: flags.limit,
-              kvPolicy,
+              baseProfile,
+              questions,
               earlyExit,
             });
           }
-          const evaluator = pool ?? local;
-          const latency =
-            flags.latency === 'model'
-              ? {
-                  method: 'model' as const,
-                  measure: () => {
-                    progress('measuring the latency model ...');
-                    const prompt = tokenizer.encode(
-                      format.stagePrompt(questions[0] as Question, []),
-                      {
-                        addBos: true,
-                      },
-                    );
-                    return measureLatencyModel(session, { promptTokens: prompt });
-                  },
-                }
-              : measuredLatency;
-          let evaluations = 0;
+          const evaluator: Evaluator = pool ?? local;
           const result = await searchProfile(
             evaluator,
             {
-              base,
+              base: baseProfile,
               calibrationId: `${basename(flags.calib)}#${questions.length}`,
               searcher: { name: '@litestage/search', version: '0.0.0' },
               environment: {
                 device: `${cpus()[0]?.model?.trim() ?? 'cpu'} (${availableParallelism()} cores)`,
-                backend: session.backend,
-                executionProvider: session.executionProvider,
+                backend: runtime.session.backend,
+                executionProvider: runtime.session.executionProvider,
                 runtimeVersions: { node: process.versions.node, 'onnxruntime-node': '1.30.0' },
               },
             },
             {
               epsilon: flags.epsilon,
-              latency,
+              latency: latencyOf(flags, runtime, questions),
               earlyExit,
               pruning: flags.pruning,
               perStageRanking: Boolean(flags.perStageRanking),
               perStageThresholds: Boolean(flags.perStageThresholds),
               ranking: { metric, tokenReduction: flags.tokenReduction },
               checkpoint: new FileCheckpointStore(checkpointPath),
-              signal: controller.signal,
+              signal: interrupt.signal,
               ...(flags.maxBudget === undefined ? {} : { maxBudget: flags.maxBudget }),
               ...(flags.thresholds === undefined ? {} : { thresholdGrid: flags.thresholds }),
               onProgress: (event) => {
-                if (event.type === 'ranking')
-                  progress(`ranking sub-layers: ${event.done}/${event.total} questions`);
-                else if (event.type === 'question') {
-                  if (!event.cached) evaluations++;
-                  progress(
-                    `${event.step}: ${event.done}/${event.total} questions (${evaluations} evaluations run)`,
-                  );
-                } else if (event.type === 'evaluated' && !io.isTTY) {
-                  const budgets = Object.entries(event.candidate.budgets)
-                    .map(([s, k]) => `${s}=${k}`)
-                    .join(' ');
+                if (event.type === 'resumed') {
                   io.stderr(
-                    `${event.step} [${budgets}] accuracy ${(100 * event.accuracy).toFixed(1)}% latency ${event.meanLatencyMs.toFixed(0)} ms${event.pruned ? ' (pruned)' : ''}\n`,
+                    `litestage: resuming from ${checkpointPath}: ${event.cachedEvaluations} of ${event.exhaustiveEvaluations} evaluations cached\n`,
                   );
                 }
+                display.onProgress(event);
               },
             },
           );
-          if (line) io.stderr('\n');
+          display.finish();
           await writeFileAtomic(flags.out, serializeProfile(result.profile));
-          const stages = Object.entries(result.profile.stages)
-            .map(
-              ([name, s]) =>
-                `${name} ${s.skip.length}${s.earlyExit ? ` exit<=${s.earlyExit.threshold}` : ''}`,
-            )
-            .join(', ');
-          io.stdout(
-            `${flags.out}: accuracy ${(100 * result.baseline.accuracy).toFixed(1)}% -> ${(100 * result.best.accuracy).toFixed(1)}%, latency ${result.baseline.meanLatencyMs.toFixed(0)} -> ${result.best.meanLatencyMs.toFixed(0)} ms (${(result.baseline.meanLatencyMs / result.best.meanLatencyMs).toFixed(2)}x, ${latency.method}); skipped per stage: ${stages}; ${result.questionEvaluations} question evaluations (exhaustive: ${result.exhaustiveQuestionEvaluations})${pool ? `, ${pool.evaluated} of them in ${flags.workers} workers` : ''}\n`,
-          );
+          io.stdout(summaryLine(flags, result, pool));
         } catch (error) {
-          if (line) io.stderr('\n');
-          if ((error as Error).name === 'AbortError') {
+          display.finish();
+          if (isAbortOf(error, interrupt.signal)) {
             throw new CliError(
               `interrupted; progress is saved in ${checkpointPath}: run the same command to resume`,
               { exitCode: EXIT_INTERRUPTED },
             );
           }
-          if (error instanceof SearchCheckpointError || error instanceof EngineConfigError)
-            throw new CliError(error.message);
           throw error;
         } finally {
-          process.removeListener('SIGINT', interrupt);
+          interrupt.release();
           await pool?.close();
-          await session.dispose();
+          await runtime.dispose();
         }
       });
   },
 };
+
+/** The first `--limit` questions of `--calib`, each with a gold answer. */
+async function calibrationQuestions(flags: SearchFlags): Promise<Question[]> {
+  const questions = (await loadQuestionRecords(flags.calib))
+    .slice(0, flags.limit ?? Number.POSITIVE_INFINITY)
+    .map(questionOfRecord);
+  if (questions.length === 0) throw new CliError(`${flags.calib}: no questions`);
+  if (questions.some((q) => q.answer === undefined))
+    throw new CliError(`${flags.calib}: calibration questions need gold answers`);
+  return questions;
+}
+
+/** `--latency`: wall-clock, or a latency model measured on this runtime when first needed. */
+function latencyOf(
+  flags: SearchFlags,
+  runtime: Runtime,
+  questions: readonly Question[],
+): SearchOptions['latency'] {
+  if (flags.latency === 'measured') return measuredLatency;
+  return {
+    method: 'model',
+    measure: () => {
+      const prompt = runtime.format.stagePrompt(questions[0] as Question, []);
+      const promptTokens = runtime.tokenizer.encode(prompt, { addBos: true });
+      return measureLatencyModel(runtime.session, { promptTokens });
+    },
+  };
+}
+
+/** What the search found and what it cost, in one line. */
+function summaryLine(
+  flags: SearchFlags,
+  result: SearchResult,
+  pool: WorkerPoolEvaluator | undefined,
+): string {
+  const { baseline, best, profile } = result;
+  const stages = Object.entries(profile.stages)
+    .map(
+      ([name, s]) =>
+        `${name} ${s.skip.length}${s.earlyExit ? ` exit<=${s.earlyExit.threshold}` : ''}`,
+    )
+    .join(', ');
+  const speedup = (baseline.meanLatencyMs / best.meanLatencyMs).toFixed(2);
+  const run = result.questionEvaluations - result.resumedEvaluations;
+  const workers = pool ? `, ${pool.evaluated} of them in ${flags.workers} workers` : '';
+  return `${flags.out}: accuracy ${(100 * baseline.accuracy).toFixed(1)}% -> ${(100 * best.accuracy).toFixed(1)}%, latency ${baseline.meanLatencyMs.toFixed(0)} -> ${best.meanLatencyMs.toFixed(0)} ms (${speedup}x, ${profile.provenance?.latencyMethod}); skipped per stage: ${stages}; ${run} question evaluations run${workers}, ${result.resumedEvaluations} cached (exhaustive: ${result.exhaustiveQuestionEvaluations})\n`;
+}

@@ -5,7 +5,16 @@ export interface CapturedIo extends CliIo {
   readonly err: () => string;
 }
 
-export function captureIo(): CapturedIo {
+export interface CaptureOptions {
+  /** Report stderr as a terminal (progress redrawn on every update). */
+  readonly stderrIsTTY?: boolean;
+  /** Interrupts the command as Ctrl-C would. */
+  readonly interrupt?: AbortSignal;
+  /** Called with every piece of stderr (e.g. to interrupt after the first progress update). */
+  readonly onStderr?: (text: string) => void;
+}
+
+export function captureIo(options: CaptureOptions = {}): CapturedIo {
   let out = '';
   let err = '';
   return {
@@ -14,8 +23,11 @@ export function captureIo(): CapturedIo {
     },
     stderr: (text) => {
       err += text;
+      options.onStderr?.(text);
     },
     isTTY: false,
+    ...(options.stderrIsTTY === undefined ? {} : { stderrIsTTY: options.stderrIsTTY }),
+    ...(options.interrupt === undefined ? {} : { interrupt: options.interrupt }),
     out: () => out,
     err: () => err,
   };
