@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
-import { type CaptureOptions, captureIo } from '../test-utils/capture-io.js';
+import { type CaptureOptions, captureIo, interruptAt } from '../test-utils/capture-io.js';
 
 const stories = fileURLToPath(new URL('../../../../../shared/data/stories260k/', import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), 'litestage-run-'));
@@ -20,18 +20,6 @@ async function runWith(options: CaptureOptions, ...argv: string[]) {
   const io = captureIo(options);
   const code = await runCli(argv, io);
   return { code, out: io.out(), err: io.err() };
-}
-
-/** Interrupts the command, as Ctrl-C would, once its progress first reports `done`. */
-function interruptAt(done: string): CaptureOptions {
-  const controller = new AbortController();
-  return {
-    stderrIsTTY: true,
-    interrupt: controller.signal,
-    onStderr: (text) => {
-      if (text.includes(` ${done}`)) controller.abort();
-    },
-  };
 }
 
 beforeAll(async () => {

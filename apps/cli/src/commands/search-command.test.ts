@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseProfile } from '@litestage/profile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
-import { type CaptureOptions, captureIo } from '../test-utils/capture-io.js';
+import { type CaptureOptions, captureIo, interruptAt } from '../test-utils/capture-io.js';
 
 const stories = fileURLToPath(new URL('../../../../../shared/data/stories260k/', import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), 'litestage-search-'));
@@ -193,15 +193,8 @@ describe('litestage search', () => {
   });
 
   it('exits 130 from an interrupted comparison, and says so', async () => {
-    const controller = new AbortController();
     const result = await runWith(
-      {
-        stderrIsTTY: true,
-        interrupt: controller.signal,
-        onStderr: (text) => {
-          if (text.includes(' 1/3 questions')) controller.abort();
-        },
-      },
+      interruptAt('1/3 questions'),
       'run',
       '--bundle',
       bundle,

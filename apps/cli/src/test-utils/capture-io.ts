@@ -32,3 +32,18 @@ export function captureIo(options: CaptureOptions = {}): CapturedIo {
     err: () => err,
   };
 }
+
+/**
+ * Options that interrupt the command, as Ctrl-C would, once its progress first shows
+ * `progress` (e.g. "1/3 questions"); stderr is a terminal so every update is drawn.
+ */
+export function interruptAt(progress: string): CaptureOptions {
+  const controller = new AbortController();
+  return {
+    stderrIsTTY: true,
+    interrupt: controller.signal,
+    onStderr: (text) => {
+      if (text.includes(` ${progress}`)) controller.abort();
+    },
+  };
+}
