@@ -173,13 +173,14 @@ describe('litestage search', () => {
     const missing = join(dir, 'no-such-folder', 'p.json');
     const result = await run(...args.slice(0, -1), missing);
     expect(result.code).toBe(1);
-    expect(result.err).toBe(
-      `litestage: cannot write --out ${missing}: the folder ${join(dir, 'no-such-folder')} does not exist\n`,
+    expect(result.err).toMatch(
+      `litestage: cannot write ${missing}: the folder ${join(dir, 'no-such-folder')} does not exist\n`,
     );
+    expect(result.err).not.toMatch(/ranked|latency model/);
     const checkpoint = join(dir, 'no-such-folder', 'c.json');
     const elsewhere = await run(...args, '--checkpoint', checkpoint);
     expect(elsewhere.code).toBe(1);
-    expect(elsewhere.err).toMatch(/^litestage: cannot write --checkpoint .*c\.json: the folder/);
+    expect(elsewhere.err).toMatch(/^litestage: cannot write .*c\.json: the folder/);
   });
 
   it('marks its required options in its help', async () => {

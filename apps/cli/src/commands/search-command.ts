@@ -1,5 +1,6 @@
 import { availableParallelism, cpus } from 'node:os';
 import { basename } from 'node:path';
+import { nodeRuntimeVersions } from '@litestage/backend-node';
 import type { Question } from '@litestage/core';
 import { serializeProfile } from '@litestage/profile';
 import { openRuntime, type Runtime } from '@litestage/runtime';
@@ -10,13 +11,14 @@ import {
   measuredLatency,
   measureLatencyModel,
   type PruningMode,
+  SEARCH_VERSION,
   type SearchOptions,
   type SearchResult,
   searchProfile,
 } from '@litestage/search';
 import { FileCheckpointStore, WorkerPoolEvaluator } from '@litestage/search/node';
 import { questionOfRecord } from '@litestage/tasks';
-import { loadQuestionRecords, writeFileAtomic } from '@litestage/tasks/node';
+import { checkWritable, loadQuestionRecords, writeFileAtomic } from '@litestage/tasks/node';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CliError, EXIT_INTERRUPTED } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
@@ -31,7 +33,6 @@ import {
 } from './default-bundle.js';
 import { nonNegativeInteger, oneOf } from './option-parsers.js';
 import { SearchProgressDisplay } from './search-progress.js';
-import { checkWritable } from './writable-path.js';
 
 interface SearchFlags {
   bundle?: string;
@@ -161,8 +162,9 @@ export const searchCommand: CommandModule = {
             `unknown --metric ${flags.metric}; known: ${[...importanceMetrics.keys()].join(', ')}`,
           );
         const checkpointPath = flags.checkpoint ?? `${flags.out}.checkpoint.json`;
-        await checkWritable('--out', flags.out);
-        await checkWritable(flags.checkpoint ? '--checkpoint' : 'the checkpoint', checkpointPath);
+        // Before any work: a typo in a path must not cost a whole search.
+        await checkWritable(flags.out);
+        await checkWritable(checkpointPath);
         const questions = await calibrationQuestions(flags);
         const task = taskOf(flags);
         const runtime = await openRuntime({
@@ -204,12 +206,12 @@ export const searchCommand: CommandModule = {
             {
               base: baseProfile,
               calibrationId: `${basename(flags.calib)}#${questions.length}`,
-              searcher: { name: '@litestage/search', version: '0.0.0' },
+              searcher: { name: '@litestage/search', version: SEARCH_VERSION },
               environment: {
                 device: `${cpus()[0]?.model?.trim() ?? 'cpu'} (${availableParallelism()} cores)`,
                 backend: runtime.session.backend,
                 executionProvider: runtime.session.executionProvider,
-                runtimeVersions: { node: process.versions.node, 'onnxruntime-node': '1.30.0' },
+                runtimeVersions: nodeRuntimeVersions(),
               },
             },
             {
