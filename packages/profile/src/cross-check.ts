@@ -33,14 +33,14 @@ export function crossCheckProfile(doc: unknown): ProfileIssue[] {
   }
   const stageList = taskStages ? taskStages.join(', ') : '';
 
-  const checkStageKeys = (record: unknown, path: PropertyKey[]) => {
-    if (!taskStages || taskStages.length === 0 || !isRecord(record)) return;
-    for (const name of Object.keys(record)) {
-      if (!taskStages.includes(name)) {
-        report([...path, name], `unknown stage "${name}"; the task's stages are ${stageList}`);
-      }
-    }
+  const unknownStageKeys = (record: unknown, path: PropertyKey[]): PropertyKey[][] => {
+    if (!taskStages || taskStages.length === 0 || !isRecord(record)) return [];
+    return Object.keys(record)
+      .filter((name) => !taskStages.includes(name))
+      .map((name) => [...path, name]);
   };
+  const unknownStage = (name: string) =>
+    `unknown stage "${name}"; the task's stages are ${stageList}`;
 
   const checkSubLayerIds = (ids: unknown, path: PropertyKey[], what: string) => {
     if (!Array.isArray(ids)) return;
@@ -66,7 +66,9 @@ export function crossCheckProfile(doc: unknown): ProfileIssue[] {
   // stages: keyed by the task's stage names, every one of them present.
   const stages = isRecord(doc.stages) ? doc.stages : undefined;
   if (stages) {
-    checkStageKeys(stages, ['stages']);
+    for (const path of unknownStageKeys(stages, ['stages'])) {
+      report(path, unknownStage(String(path.at(-1))));
+    }
     for (const name of taskStages ?? []) {
       if (!(name in stages)) {
         report(['stages', name], `missing settings for stage "${name}" named in task.stages`);
@@ -104,21 +106,50 @@ export function crossCheckProfile(doc: unknown): ProfileIssue[] {
         issues[i] = { ...issue, path: issue.path.replace(/(\[\d+\])$/, '$1.id') };
       }
     }
+    const unknown: PropertyKey[][] = [];
     for (const figures of ['baseline', 'result'] as const) {
       const block = provenance[figures];
       if (isRecord(block)) {
-        checkStageKeys(block.tokensPerStage, ['provenance', figures, 'tokensPerStage']);
+        unknown.push(
+          ...unknownStageKeys(block.tokensPerStage, ['provenance', figures, 'tokensPerStage']),
+        );
       }
     }
     if (Array.isArray(provenance.trace)) {
       provenance.trace.forEach((evaluation, index) => {
         if (!isRecord(evaluation)) return;
-        checkStageKeys(evaluation.budgets, ['provenance', 'trace', index, 'budgets']);
-        checkStageKeys(evaluation.thresholds, ['provenance', 'trace', index, 'thresholds']);
+        const at = ['provenance', 'trace', index];
+        unknown.push(...unknownStageKeys(evaluation.budgets, [...at, 'budgets']));
+        unknown.push(...unknownStageKeys(evaluation.thresholds, [...at, 'thresholds']));
       });
     }
+    reportOncePerStage(unknown, (path, message) => report(path, message), unknownStage);
   }
   return issues;
+}
+
+/**
+ * A stage name the task does not know usually recurs in every evaluation of the trace (a
+ * renamed stage): one issue per name, at its first place, counting the others, keeps the
+ * cause readable instead of burying it under a hundred copies.
+ */
+function reportOncePerStage(
+  paths: readonly PropertyKey[][],
+  report: (path: PropertyKey[], message: string) => void,
+  unknownStage: (name: string) => string,
+): void {
+  const byName = new Map<string, PropertyKey[][]>();
+  for (const path of paths) {
+    const name = String(path.at(-1));
+    byName.set(name, [...(byName.get(name) ?? []), path]);
+  }
+  for (const [name, [first, ...others]] of byName) {
+    const more =
+      others.length === 0
+        ? ''
+        : ` (also in ${others.length} more ${others.length === 1 ? 'place' : 'places'} of provenance)`;
+    report(first as PropertyKey[], `${unknownStage(name)}${more}`);
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

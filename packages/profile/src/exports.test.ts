@@ -28,6 +28,7 @@ it('exports exactly the public API', async () => {
       "serializeProfile",
       "stageNameSchema",
       "stageSettingsSchema",
+      "subLayerFlags",
       "subLayerIdSchema",
       "taskIdentitySchema",
     ]

@@ -41,7 +41,9 @@ export {
   SUB_LAYER_ID_PATTERN,
   SUB_LAYER_KINDS,
   type SubLayer,
+  type SubLayerFlags,
   type SubLayerId,
   SubLayerIdError,
   type SubLayerKind,
+  subLayerFlags,
 } from './sub-layer-id.js';

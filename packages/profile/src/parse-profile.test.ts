@@ -170,12 +170,37 @@ describe('parseProfile', () => {
     doc.provenance!.result.tokensPerStage.explain = 3;
     doc.provenance!.trace[0]!.budgets.explain = 1;
     doc.task.stages = ['recall', 'analyze', 'summarize', 'recall'];
-    expect(issuesOf(doc).map((i) => i.path)).toEqual([
-      'task.stages[3]',
-      'provenance.baseline.tokensPerStage.explain',
-      'provenance.result.tokensPerStage.explain',
-      'provenance.trace[0].budgets.explain',
+    expect(issuesOf(doc)).toEqual([
+      { path: 'task.stages[3]', message: 'stage "recall" is listed twice' },
+      {
+        path: 'provenance.baseline.tokensPerStage.explain',
+        message:
+          'unknown stage "explain"; the task\'s stages are recall, analyze, summarize, recall (also in 2 more places of provenance)',
+      },
     ]);
+  });
+
+  it('puts the cause of a renamed stage first, not under its copies in the trace', () => {
+    const doc = fullProfile();
+    const evaluation = doc.provenance!.trace[1]!;
+    doc.provenance!.trace = Array.from({ length: 55 }, () => structuredClone(evaluation));
+    // Provenance written first, as a hand-edited file may have it.
+    const { provenance, ...rest } = doc;
+    const renamed = {
+      provenance,
+      ...rest,
+      task: { ...doc.task, stages: ['remember', 'analyze', 'summarize'] },
+    };
+    const issues = issuesOf(renamed);
+    expect(issues.map((i) => i.path)).toEqual([
+      'stages.remember',
+      'stages.recall',
+      'provenance.baseline.tokensPerStage.recall',
+    ]);
+    expect(issues[1]?.message).toBe(
+      'unknown stage "recall"; the task\'s stages are remember, analyze, summarize',
+    );
+    expect(issues[2]?.message).toMatch(/also in 111 more places of provenance\)$/);
   });
 
   it('reports every wrong type at once', () => {

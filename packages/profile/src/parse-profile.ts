@@ -93,7 +93,9 @@ function dedupe(issues: ProfileIssue[]): ProfileIssue[] {
 
 /**
  * Orders issues as their places appear in the document, so a long report reads top to
- * bottom. A missing field sorts with its parent; ties keep their order.
+ * bottom, except that provenance comes last wherever the document puts it: runtimes do not
+ * need it, and its problems usually follow from one elsewhere (a renamed stage). A missing
+ * field sorts with its parent; ties keep their order.
  */
 function inDocumentOrder(issues: ProfileIssue[], document: unknown): ProfileIssue[] {
   const rank = new Map<string, number>();
@@ -115,8 +117,14 @@ function inDocumentOrder(issues: ProfileIssue[], document: unknown): ProfileIssu
       p = p.slice(0, cut);
     }
   };
+  const isProvenance = (path: string) => (/^provenance\b/.test(path) ? 1 : 0);
   return issues
-    .map((issue, index) => ({ issue, index, rank: rankOf(issue.path) }))
-    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .map((issue, index) => ({
+      issue,
+      index,
+      rank: rankOf(issue.path),
+      late: isProvenance(issue.path),
+    }))
+    .sort((a, b) => a.late - b.late || a.rank - b.rank || a.index - b.index)
     .map((entry) => entry.issue);
 }

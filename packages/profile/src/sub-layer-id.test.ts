@@ -4,6 +4,7 @@ import {
   formatSubLayerId,
   parseSubLayerId,
   SubLayerIdError,
+  subLayerFlags,
 } from './sub-layer-id.js';
 
 describe('sub-layer ids', () => {
@@ -34,5 +35,15 @@ describe('sub-layer ids', () => {
     expect(allSubLayerIds(2)).toEqual(['0.attn', '0.ffn', '1.attn', '1.ffn']);
     expect(allSubLayerIds(22)).toHaveLength(44);
     expect(() => allSubLayerIds(0)).toThrow(SubLayerIdError);
+  });
+
+  it('turns a list of ids into per-layer flags', () => {
+    expect(subLayerFlags(['1.ffn', '0.attn', '1.ffn'], 3)).toEqual({
+      attn: [true, false, false],
+      ffn: [false, true, false],
+    });
+    expect(subLayerFlags([], 2)).toEqual({ attn: [false, false], ffn: [false, false] });
+    expect(() => subLayerFlags(['0.attn', '3.ffn'], 3)).toThrow(/beyond the model's 3 layers/);
+    expect(() => subLayerFlags(['0.mlp'], 3)).toThrow(SubLayerIdError);
   });
 });

@@ -48,6 +48,26 @@ export function formatSubLayerId(subLayer: SubLayer): SubLayerId {
   return `${subLayer.layer}.${subLayer.kind}`;
 }
 
+/** One flag per layer for each kind: whether that sub-layer is listed. */
+export interface SubLayerFlags {
+  readonly attn: boolean[];
+  readonly ffn: boolean[];
+}
+
+/**
+ * Turns a list of ids (`["0.attn", "3.ffn"]`) into per-layer flags over `numLayers` layers;
+ * throws a `SubLayerIdError` for a malformed id or one beyond the model.
+ */
+export function subLayerFlags(ids: readonly string[], numLayers: number): SubLayerFlags {
+  const attn = Array<boolean>(numLayers).fill(false);
+  const ffn = Array<boolean>(numLayers).fill(false);
+  for (const id of ids) {
+    const { layer, kind } = parseSubLayerId(id, numLayers);
+    (kind === 'attn' ? attn : ffn)[layer] = true;
+  }
+  return { attn, ffn };
+}
+
 /** Every sub-layer of a model in execution order: `0.attn, 0.ffn, 1.attn, ...`. */
 export function allSubLayerIds(numLayers: number): SubLayerId[] {
   if (!Number.isInteger(numLayers) || numLayers < 1) {
