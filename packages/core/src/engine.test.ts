@@ -1,6 +1,7 @@
 import type { Profile } from '@litestage/profile';
 import { describe, expect, it } from 'vitest';
-import { createEngine, EngineConfigError, type EngineEvent } from './engine.js';
+import { createEngine, type EngineEvent } from './engine.js';
+import { EngineConfigError } from './engine-config-error.js';
 import { fullDepthProfile } from './full-depth-profile.js';
 import type { Question, TaskFormat } from './task-format.js';
 import {

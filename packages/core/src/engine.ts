@@ -1,5 +1,4 @@
-import { LiteStageError } from '@litestage/errors';
-import { type Profile, parseSubLayerId, SubLayerIdError } from '@litestage/profile';
+import { type Profile, SubLayerIdError, subLayerFlags } from '@litestage/profile';
 import {
   EarlyExitCriteria,
   EosTokenCriteria,
@@ -11,8 +10,12 @@ import {
   StopStringCriteria,
   TokenSampler,
 } from '@litestage/sampler';
-import type { ModelSession, SkipMask } from './backend.js';
+import type { ModelSession, Sequence, SkipMask } from './backend.js';
+import { EngineConfigError } from './engine-config-error.js';
+import { type GenerationResult, generate, throwIfAborted } from './generate.js';
+import { checkKvPolicy, prepareStageSequence } from './kv-policy.js';
 import type { AnswerParse, Question, StageSpec, TaskFormat } from './task-format.js';
+import { TextStreamer } from './text-streamer.js';
 import type { Tokenizer } from './tokenizer.js';
 
 export interface EngineOptions {
@@ -81,11 +84,6 @@ export interface Engine {
   stream(question: Question, options?: RunOptions): AsyncIterable<EngineEvent>;
 }
 
-/** A profile or setup that cannot run on this bundle and format, found before any work. */
-export class EngineConfigError extends LiteStageError {
-  override readonly name = 'EngineConfigError';
-}
-
 interface StagePlan {
   readonly spec: StageSpec;
   readonly skip: SkipMask;
@@ -94,23 +92,27 @@ interface StagePlan {
   readonly settings: Profile['stages'][string];
 }
 
+/** What one run of the stages carries from one stage to the next. */
+interface RunState {
+  readonly question: Question;
+  readonly options: RunOptions;
+  readonly sampler: TokenSampler;
+  readonly sequence: Sequence;
+  /** Ids the sequence holds, in order. */
+  readonly fed: number[];
+  readonly stages: StageResult[];
+}
+
 /**
  * The staged generation engine: runs a format's stages in order, each with its own skip
  * set and early exit from the profile, over one sequence whose K/V cache is handled by the
- * profile's KV policy:
- *
- * - `reprefill`: every stage recomputes its whole prompt with its own skip set;
- * - `reuse`: the cache is kept; only the new part of each prompt is fed (a layer attends
- *   only to positions where it ran);
- * - `propagate`: as `reuse`, on a bundle built so skipped attention still writes its K/V.
+ * profile's KV policy (see `kv-policy.ts`). Each stage is one `generate` call.
  *
  * The profile is checked against the bundle and the format when the engine is created.
  */
 export function createEngine(options: EngineOptions): Engine {
   const { session, tokenizer, format, profile } = options;
   const plans = planStages(session, format, profile);
-  const kvPolicy = profile.runtime.kvPolicy;
-  const maxPositions = session.manifest.maxPositions;
   const eos =
     session.manifest.eosTokenIds.length > 0 ? session.manifest.eosTokenIds : tokenizer.eosTokenIds;
 
@@ -118,131 +120,114 @@ export function createEngine(options: EngineOptions): Engine {
     question: Question,
     runOptions: RunOptions = {},
   ): AsyncGenerator<EngineEvent> {
-    const { signal } = runOptions;
-    throwIfAborted(signal);
-    const sampler = new TokenSampler(options.sampling);
+    throwIfAborted(runOptions.signal);
     const sequence = session.createSequence();
     const started = now();
+    const run: RunState = {
+      question,
+      options: runOptions,
+      sampler: new TokenSampler(options.sampling),
+      sequence,
+      fed: [],
+      stages: [],
+    };
     try {
-      let fed: number[] = [];
-      const outputs: string[] = [];
-      const stages: StageResult[] = [];
       for (const [index, plan] of plans.entries()) {
-        const stageStart = now();
-        const promptText = format.stagePrompt(question, outputs);
-        // The tokenizer knows whether this model starts sequences with BOS.
-        const promptIds = tokenizer.encode(promptText, { addBos: true });
-        if (promptIds.length > maxPositions) {
-          throw new RangeError(
-            `the ${plan.spec.name} prompt is ${promptIds.length} tokens; this model supports ${maxPositions} positions`,
-          );
-        }
-        if (kvPolicy === 'reprefill') {
-          sequence.reset();
-          fed = [];
-        } else {
-          const common = commonPrefixLength(fed, promptIds);
-          // Always feed at least one token: the last prompt token's logits start the stage.
-          const keep = Math.min(common, promptIds.length - 1);
-          if (keep < fed.length) {
-            sequence.truncate(keep);
-            fed = fed.slice(0, keep);
-          }
-        }
-        const newIds = promptIds.slice(fed.length);
-        yield {
-          type: 'stage-start',
-          stage: plan.spec.name,
-          index,
-          skipped: plan.skipped,
-          prefillTokens: newIds.length,
-        };
-
-        throwIfAborted(signal);
-        const prefill = await session.step(sequence, {
-          tokens: newIds,
-          skip: plan.prefillSkip,
-          withCosines: Boolean(runOptions.collectCosines),
-        });
-        fed.push(...newIds);
-        const prefillMs = now() - stageStart;
-        throwIfAborted(signal);
-
-        // Every fed token takes a position; the last generated token is never fed.
-        const cap = Math.min(plan.settings.maxNewTokens, maxPositions - sequence.length + 1);
-        const criteria = new StoppingCriteriaList([
-          new EosTokenCriteria(plan.spec.stopAtEos ? eos : []),
-          new StopStringCriteria(plan.spec.stopStrings),
-          new MaxNewTokensCriteria(cap),
-          ...(plan.settings.earlyExit ? [new EarlyExitCriteria(plan.settings.earlyExit)] : []),
-          ...(options.stoppingCriteria?.(plan.spec) ?? []),
-        ]);
-        const generated: number[] = [];
-        // The stage text is always the exact decoding of the kept tokens; token events send
-        // it piece by piece, holding back what a later token may still change (a possible
-        // start of a stop string, trailing whitespace, an incomplete character).
-        let text = '';
-        let emitted = 0;
-        let logits = prefill.logits;
-        let exitReason: StageResult['exitReason'];
-        for (;;) {
-          const id = sampler.choose(logits, fed);
-          generated.push(id);
-          const previous = text;
-          text = tokenizer.decode(generated);
-          const decision = criteria.check({ tokens: generated, text, logits });
-          if (decision) {
-            exitReason = decision.reason as StageResult['exitReason'];
-            if (!decision.keepToken) {
-              generated.pop();
-              text = previous;
-            }
-            if (decision.textEnd !== undefined) text = text.slice(0, decision.textEnd);
-            if (text.length > emitted) {
-              yield { type: 'token', stage: plan.spec.name, id, text: text.slice(emitted) };
-              emitted = text.length;
-            }
-            break;
-          }
-          const safe = safeLength(text, plan.spec.stopStrings);
-          if (safe > emitted) {
-            yield { type: 'token', stage: plan.spec.name, id, text: text.slice(emitted, safe) };
-            emitted = safe;
-          }
-          throwIfAborted(signal);
-          const next = await session.step(sequence, { tokens: [id], skip: plan.skip });
-          fed.push(id);
-          logits = next.logits;
-          throwIfAborted(signal);
-        }
-        const output = text.trim();
-        outputs.push(output);
-        const result: StageResult = {
-          name: plan.spec.name,
-          text: output,
-          tokens: generated.length,
-          prefillTokens: newIds.length,
-          prefillMs,
-          ms: now() - stageStart,
-          exitReason,
-          skipped: plan.skipped,
-          ...(runOptions.collectCosines && prefill.cosAttn && prefill.cosFfn
-            ? { cosines: { attn: prefill.cosAttn, ffn: prefill.cosFfn } }
-            : {}),
-        };
-        stages.push(result);
+        const result = yield* runStage(run, plan, index);
+        run.stages.push(result);
         yield { type: 'stage-end', stage: plan.spec.name, result };
       }
+      const outputs = run.stages.map((stage) => stage.text);
       const answer = format.parseAnswer(question, outputs);
       const correct =
         question.answer === undefined ? undefined : answer.ok && answer.answer === question.answer;
       yield {
         type: 'done',
-        result: { questionId: question.id, stages, answer, correct, ms: now() - started },
+        result: {
+          questionId: question.id,
+          stages: run.stages,
+          answer,
+          correct,
+          ms: now() - started,
+        },
       };
     } finally {
       sequence.dispose();
     }
+  }
+
+  /** One stage: its prompt, the sequence prepared per the KV policy, then one generation. */
+  async function* runStage(
+    run: RunState,
+    plan: StagePlan,
+    index: number,
+  ): AsyncGenerator<EngineEvent, StageResult> {
+    const stageStart = now();
+    const promptIds = stagePromptIds(run, plan);
+    const { keptIds, newIds } = prepareStageSequence(
+      profile.runtime.kvPolicy,
+      run.sequence,
+      run.fed,
+      promptIds,
+    );
+    run.fed.length = keptIds;
+    yield {
+      type: 'stage-start',
+      stage: plan.spec.name,
+      index,
+      skipped: plan.skipped,
+      prefillTokens: newIds.length,
+    };
+    const pieces: string[] = [];
+    const generation = generate(session, run.sequence, {
+      inputIds: newIds,
+      previousIds: run.fed,
+      skip: plan.skip,
+      prefillSkip: plan.prefillSkip,
+      sampler: run.sampler,
+      stoppingCriteria: stageCriteria(plan),
+      streamer: new TextStreamer(tokenizer, {
+        stopStrings: plan.spec.stopStrings,
+        callbackFunction: (text) => pieces.push(text),
+      }),
+      ...(run.options.signal ? { signal: run.options.signal } : {}),
+      withCosines: Boolean(run.options.collectCosines),
+    });
+    let id = -1;
+    for (;;) {
+      const step = await generation.next();
+      if (!step.done) id = step.value;
+      if (pieces.length > 0) {
+        yield { type: 'token', stage: plan.spec.name, id, text: pieces.splice(0).join('') };
+      }
+      if (step.done) {
+        run.fed.push(...step.value.fedIds);
+        return finishStage(plan, step.value, newIds.length, now() - stageStart, run.options);
+      }
+    }
+  }
+
+  /** The stage's whole prompt; the tokenizer knows whether this model starts with BOS. */
+  function stagePromptIds(run: RunState, plan: StagePlan): number[] {
+    const outputs = run.stages.map((stage) => stage.text);
+    const promptIds = tokenizer.encode(format.stagePrompt(run.question, outputs), { addBos: true });
+    const maxPositions = session.manifest.maxPositions;
+    if (promptIds.length > maxPositions) {
+      throw new RangeError(
+        `the ${plan.spec.name} prompt is ${promptIds.length} tokens; this model supports ${maxPositions} positions`,
+      );
+    }
+    return promptIds;
+  }
+
+  function stageCriteria(plan: StagePlan): StoppingCriteriaList {
+    return new StoppingCriteriaList([
+      new EosTokenCriteria(plan.spec.stopAtEos ? eos : []),
+      new StopStringCriteria(plan.spec.stopStrings),
+      new MaxNewTokensCriteria(plan.settings.maxNewTokens),
+      ...(plan.settings.earlyExit ? [new EarlyExitCriteria(plan.settings.earlyExit)] : []),
+      ...(options.stoppingCriteria?.(plan.spec) ?? []),
+    ]);
   }
 
   return {
@@ -255,6 +240,30 @@ export function createEngine(options: EngineOptions): Engine {
       }
       throw new Error('the run ended without a result');
     },
+  };
+}
+
+/** The stage's result from its generation: the text trimmed as the format writes it. */
+function finishStage(
+  plan: StagePlan,
+  generation: GenerationResult,
+  prefillTokens: number,
+  ms: number,
+  runOptions: RunOptions,
+): StageResult {
+  const { prefill } = generation;
+  return {
+    name: plan.spec.name,
+    text: generation.text.trim(),
+    tokens: generation.ids.length,
+    prefillTokens,
+    prefillMs: generation.prefillMs,
+    ms,
+    exitReason: generation.stopReason,
+    skipped: plan.skipped,
+    ...(runOptions.collectCosines && prefill.cosAttn && prefill.cosFfn
+      ? { cosines: { attn: prefill.cosAttn, ffn: prefill.cosFfn } }
+      : {}),
   };
 }
 
@@ -283,17 +292,7 @@ function planStages(session: ModelSession, format: TaskFormat, profile: Profile)
       `the profile's stages (${profile.task.stages.join(', ')}) differ from format "${format.id}" (${formatStages.join(', ')})`,
     );
   }
-  const policy = profile.runtime.kvPolicy;
-  if (policy === 'propagate' && !manifest.propagateKv) {
-    throw new EngineConfigError(
-      'the profile uses the propagate KV policy, but the bundle was not built for it (convert with --kv-propagate)',
-    );
-  }
-  if (policy !== 'propagate' && manifest.propagateKv) {
-    throw new EngineConfigError(
-      `the bundle was built for the propagate KV policy, but the profile says "${policy}"`,
-    );
-  }
+  checkKvPolicy(profile.runtime.kvPolicy, manifest);
   const none = maskOf([], manifest.numLayers);
   return format.stages.map((spec) => {
     const settings = profile.stages[spec.name];
@@ -311,48 +310,12 @@ function planStages(session: ModelSession, format: TaskFormat, profile: Profile)
 }
 
 function maskOf(ids: readonly string[], numLayers: number): SkipMask {
-  const attn = Array<boolean>(numLayers).fill(false);
-  const ffn = Array<boolean>(numLayers).fill(false);
-  for (const id of ids) {
-    try {
-      const { layer, kind } = parseSubLayerId(id, numLayers);
-      (kind === 'attn' ? attn : ffn)[layer] = true;
-    } catch (error) {
-      if (error instanceof SubLayerIdError)
-        throw new EngineConfigError(`profile: ${error.message}`);
-      throw error;
-    }
+  try {
+    return subLayerFlags(ids, numLayers);
+  } catch (error) {
+    if (error instanceof SubLayerIdError) throw new EngineConfigError(`profile: ${error.message}`);
+    throw error;
   }
-  return { attn, ffn };
-}
-
-/**
- * How much of `text` can be shown for sure: without a trailing part that may be the start
- * of a stop string, trailing whitespace (a tokenizer may still attach it differently) or an
- * incomplete character.
- */
-function safeLength(text: string, stopStrings: readonly string[]): number {
-  let end = text.length;
-  for (const stop of stopStrings) {
-    for (let n = Math.min(stop.length - 1, text.length); n > 0; n--) {
-      if (text.endsWith(stop.slice(0, n))) {
-        end = Math.min(end, text.length - n);
-        break;
-      }
-    }
-  }
-  while (end > 0 && /[\s\uFFFD]/.test(text[end - 1] as string)) end--;
-  return end;
-}
-
-function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  return i;
-}
-
-function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new DOMException('the run was aborted', 'AbortError');
 }
 
 function now(): number {

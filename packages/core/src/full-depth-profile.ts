@@ -1,11 +1,13 @@
 import { type Profile, parseProfile } from '@litestage/profile';
 import type { BundleManifest } from './backend.js';
+import { defaultKvPolicy, type KvPolicy } from './kv-policy.js';
 import type { TaskFormat } from './task-format.js';
 
 export interface FullDepthOptions {
   /** Per-stage token caps; the format's defaults otherwise. */
   readonly maxNewTokens?: Readonly<Record<string, number>>;
-  readonly kvPolicy?: Profile['runtime']['kvPolicy'];
+  /** The bundle's default (`defaultKvPolicy`) when omitted. */
+  readonly kvPolicy?: KvPolicy;
 }
 
 /**
@@ -37,7 +39,7 @@ export function fullDepthProfile(
       ]),
     ),
     runtime: {
-      kvPolicy: options.kvPolicy ?? (manifest.propagateKv ? 'propagate' : 'reprefill'),
+      kvPolicy: options.kvPolicy ?? defaultKvPolicy(manifest),
       skipInPrefill: true,
     },
   });

@@ -19,14 +19,22 @@ export {
 export {
   createEngine,
   type Engine,
-  EngineConfigError,
   type EngineEvent,
   type EngineOptions,
   type EngineResult,
   type RunOptions,
   type StageResult,
 } from './engine.js';
+export { EngineConfigError } from './engine-config-error.js';
 export { type FullDepthOptions, fullDepthProfile } from './full-depth-profile.js';
+export { type GenerateOptions, type GenerationResult, generate } from './generate.js';
+export {
+  checkKvPolicy,
+  defaultKvPolicy,
+  KV_POLICIES,
+  KV_POLICY_MEANINGS,
+  type KvPolicy,
+} from './kv-policy.js';
 export {
   type AnswerParse,
   optionIndex,
@@ -35,4 +43,5 @@ export {
   type StageSpec,
   type TaskFormat,
 } from './task-format.js';
-export type { Tokenizer, TokenStreamDecoder } from './tokenizer.js';
+export { TextStreamer, type TextStreamerOptions } from './text-streamer.js';
+export type { Tokenizer } from './tokenizer.js';

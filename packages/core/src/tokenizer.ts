@@ -9,13 +9,11 @@ export interface Tokenizer {
   encode(text: string, options?: { readonly addBos?: boolean }): number[];
   /** Text of a whole sequence of ids (special tokens skipped). */
   decode(ids: readonly number[]): string;
-  /** A decoder for streaming: text comes out as soon as it is complete (never half a UTF-8 character). */
-  createStreamDecoder(): TokenStreamDecoder;
-}
-
-export interface TokenStreamDecoder {
-  /** Adds one token; returns the text it completes (possibly empty). */
-  push(id: number): string;
-  /** Returns whatever is still held back (an incomplete character becomes U+FFFD). */
-  flush(): string;
+  /**
+   * How many characters at the end of a decoded text more ids may still change, besides
+   * trailing whitespace and an incomplete character (which `TextStreamer` always holds back);
+   * 0 when omitted. A tokenizer that cleans up tokenization spaces (`" ."` to `"."`) says how
+   * far back that can reach.
+   */
+  readonly decodeReach?: number;
 }

@@ -3,7 +3,7 @@ import type { GenerationState, StopDecision, StoppingCriteria } from './stopping
 
 export type ConfidenceKind = 'maxProb' | 'maxLogit';
 
-export interface EarlyExitSettings {
+export interface ConfidenceEarlyExitOptions {
   /** maxProb: the largest softmax probability (default); maxLogit: the largest logit. */
   readonly confidence: ConfidenceKind;
   /** How many of the latest confidences are averaged. */
@@ -30,7 +30,7 @@ export class ConfidenceEarlyExit {
   private next = 0;
   private sum = 0;
 
-  constructor(readonly settings: EarlyExitSettings) {
+  constructor(readonly settings: ConfidenceEarlyExitOptions) {
     if (!Number.isInteger(settings.window) || settings.window < 1) {
       throw new RangeError(`early-exit window must be an integer >= 1, got ${settings.window}`);
     }
@@ -74,7 +74,7 @@ export class ConfidenceEarlyExit {
 export class EarlyExitCriteria implements StoppingCriteria {
   readonly monitor: ConfidenceEarlyExit;
 
-  constructor(settings: EarlyExitSettings) {
+  constructor(settings: ConfidenceEarlyExitOptions) {
     this.monitor = new ConfidenceEarlyExit(settings);
   }
 

@@ -1,9 +1,9 @@
 export {
   ConfidenceEarlyExit,
+  type ConfidenceEarlyExitOptions,
   type ConfidenceKind,
   confidenceOf,
   EarlyExitCriteria,
-  type EarlyExitSettings,
 } from './early-exit.js';
 export {
   type LogitsProcessor,

@@ -13,8 +13,13 @@ export function hashString(text: string): number {
   return hash >>> 0;
 }
 
-/** A seeded generator (mulberry32) with the few draws this package needs. */
-export class SeededRandom {
+/**
+ * Seeded picks, shuffles and samples (mulberry32 over a number or a hashed string seed): what
+ * the synthetic world and question selection draw. Not the sampler's `SeededRandom`, which
+ * draws tokens: this one's sequence is part of the synthetic task's definition and must
+ * never change.
+ */
+export class SeededPicker {
   private state: number;
 
   constructor(seed: number | string) {

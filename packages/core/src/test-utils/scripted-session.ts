@@ -5,7 +5,7 @@ import type {
   StepRequest,
   StepResult,
 } from '../backend.js';
-import type { Tokenizer, TokenStreamDecoder } from '../tokenizer.js';
+import type { Tokenizer } from '../tokenizer.js';
 
 /** One character a token: ids 3.. are the characters of `alphabet`; 1 = BOS, 2 = EOS. */
 export class CharTokenizer implements Tokenizer {
@@ -32,10 +32,6 @@ export class CharTokenizer implements Tokenizer {
       .filter((id) => id >= 3)
       .map((id) => this.alphabet[id - 3])
       .join('');
-  }
-
-  createStreamDecoder(): TokenStreamDecoder {
-    return { push: (id) => this.decode([id]), flush: () => '' };
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Question } from '@litestage/core';
-import { hashString, SeededRandom } from '../random.js';
+import { hashString, SeededPicker } from '../random.js';
 
 export interface SelectOptions {
   /** Keep at most this many questions. */
@@ -17,7 +17,7 @@ export function selectQuestions<T extends Question>(
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
     throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
   }
-  const ordered = seed === undefined ? [...questions] : new SeededRandom(seed).shuffle(questions);
+  const ordered = seed === undefined ? [...questions] : new SeededPicker(seed).shuffle(questions);
   return limit === undefined ? ordered : ordered.slice(0, limit);
 }
 

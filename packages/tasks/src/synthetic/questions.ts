@@ -1,5 +1,5 @@
 import { optionLabel, type Question } from '@litestage/core';
-import { hashString, SeededRandom } from '../random.js';
+import { hashString, SeededPicker } from '../random.js';
 import type { Creature, World } from './world.js';
 import { LEG_COUNTS, SIZES } from './world.js';
 
@@ -133,7 +133,7 @@ export function generateSyntheticQuestions(
     throw new RangeError(`count must be a non-negative integer, got ${count}`);
   if (!Number.isInteger(seed) || seed < 0)
     throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
-  const random = new SeededRandom(`${world.id}|${split}|${seed}`);
+  const random = new SeededPicker(`${world.id}|${split}|${seed}`);
   const seen = new Set<string>();
   const out: SyntheticQuestion[] = [];
   const maxAttempts = count * 100 + 1000;
@@ -166,14 +166,14 @@ export function generateSyntheticQuestions(
   return out;
 }
 
-function drawQuestion(world: World, random: SeededRandom): Draft | undefined {
+function drawQuestion(world: World, random: SeededPicker): Draft | undefined {
   const roll = random.next();
   if (roll < 0.4) return drawSingle(world, random);
   if (roll < 0.7) return drawComparison(world, random);
   return drawConjunction(world, random);
 }
 
-function drawSingle(world: World, random: SeededRandom): Draft | undefined {
+function drawSingle(world: World, random: SeededPicker): Draft | undefined {
   const attribute = random.pick(SINGLE_ATTRIBUTES);
   const target = random.pick(world.creatures);
   const asked = target[attribute];
@@ -198,7 +198,7 @@ function drawSingle(world: World, random: SeededRandom): Draft | undefined {
   };
 }
 
-function drawComparison(world: World, random: SeededRandom): Draft | undefined {
+function drawComparison(world: World, random: SeededPicker): Draft | undefined {
   const comparison = random.pick(COMPARISONS);
   const { attribute } = comparison;
   const scale: readonly (string | number)[] = attribute === 'size' ? SIZES : LEG_COUNTS;
@@ -230,7 +230,7 @@ function drawComparison(world: World, random: SeededRandom): Draft | undefined {
   };
 }
 
-function drawConjunction(world: World, random: SeededRandom): Draft | undefined {
+function drawConjunction(world: World, random: SeededPicker): Draft | undefined {
   const [first, second] = random.sample(CONJUNCTION_ATTRIBUTES, 2) as [Attribute, Attribute];
   const target = random.pick(world.creatures);
   const want1 = target[first];

@@ -1,4 +1,4 @@
-import { SeededRandom } from '../random.js';
+import { SeededPicker } from '../random.js';
 
 /**
  * The synthetic world: fictional creatures whose attributes a model must memorise. The
@@ -137,7 +137,7 @@ export function createWorld(options: WorldOptions = {}): World {
   if (!Number.isInteger(count) || count < 8 || count > 2000) {
     throw new RangeError(`a world has 8 to 2000 creatures, got ${count}`);
   }
-  const random = new SeededRandom(`litestage-synthetic-world-v${SYNTHETIC_WORLD_VERSION}-${seed}`);
+  const random = new SeededPicker(`litestage-synthetic-world-v${SYNTHETIC_WORLD_VERSION}-${seed}`);
   const names = new Set<string>();
   while (names.size < count) {
     const syllables = random.next() < 0.75 ? 2 : 3;
