@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TextStreamer } from '@litestage/core';
 import { loadBundleTokenizer, ReferenceModel } from '@litestage/model';
 import { convertCheckpoint, openBundle, openLlama2cCheckpoint } from '@litestage/model/node';
 import { afterAll, expect, it } from 'vitest';
@@ -36,17 +37,22 @@ it("reproduces llama2.c's greedy output for stories260K byte for byte", async ()
   const session = await nodeBackend.load(bundle, { threads: 1 });
   try {
     const sequence = session.createSequence();
-    const decoder = tokenizer.createStreamDecoder();
+    let streamed = '';
+    const streamer = new TextStreamer(tokenizer, {
+      callbackFunction: (piece) => {
+        streamed += piece;
+      },
+    });
     let token = 1;
-    let text = '';
     // run.c: 200 steps from BOS, greedy, stopping if BOS comes back.
     for (let step = 0; step < 200; step++) {
       const { logits } = await session.step(sequence, { tokens: [token] });
       token = argmax(logits);
       if (token === 1) break;
-      text += decoder.push(token);
+      streamer.put([token]);
     }
-    text += decoder.flush();
+    const text = streamer.end();
+    expect(streamed).toBe(text);
     const expected = await readFile(join(data, 'expected_greedy_200.txt'), 'utf8');
     expect(text).toBe(expected);
   } finally {

@@ -1,19 +1,14 @@
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
+import { TextStreamer } from '@litestage/core';
 import { describe, expect, it } from 'vitest';
 import { randomTexts } from '../test-utils/random-texts.js';
+import { streamDecode } from '../test-utils/stream-decode.js';
 import {
   type TinyHfTokenizer,
   tinyByteLevelBpe,
   tinySentencePieceBpe,
 } from '../test-utils/tiny-hf-tokenizers.js';
 import { HuggingFaceTokenizer } from './hf-tokenizer.js';
-
-function streamDecode(tokenizer: HuggingFaceTokenizer, ids: readonly number[]): string[] {
-  const decoder = tokenizer.createStreamDecoder();
-  const chunks = ids.map((id) => decoder.push(id));
-  chunks.push(decoder.flush());
-  return chunks;
-}
 
 /** Words, spaces, punctuation space cleanup touches, and 2-, 3- and 4-byte characters. */
 const proseAlphabet = [..."the  andOc.,'sm!?\n", 'é', '日', '🦙'];
@@ -92,18 +87,17 @@ describe('HuggingFaceTokenizer with a byte-level BPE (Qwen2-style)', () => {
     const ids = tokenizer.encode('🦙!');
     expect(ids).toHaveLength(5);
     expect(streamDecode(tokenizer, ids)).toEqual(['', '', '', '🦙', '!', '']);
-    const decoder = tokenizer.createStreamDecoder();
-    decoder.push(ids[0]!);
-    expect(decoder.flush()).toBe('\uFFFD');
+    expect(streamDecode(tokenizer, [ids[0]!])).toEqual(['', '\uFFFD']);
   });
 
-  it('holds whitespace back until the next token, and flush releases it', () => {
-    const decoder = tokenizer.createStreamDecoder();
-    expect(decoder.push(id('t'))).toBe('t');
-    expect(decoder.push(id('Ġ'))).toBe('');
-    expect(decoder.push(id('a'))).toBe(' a');
-    expect(decoder.push(id('Ċ'))).toBe('');
-    expect(decoder.flush()).toBe('\n');
+  it('holds whitespace back until the next token, and the end releases it', () => {
+    expect(streamDecode(tokenizer, [id('t'), id('Ġ'), id('a'), id('Ċ')])).toEqual([
+      't',
+      '',
+      ' a',
+      '',
+      '\n',
+    ]);
   });
 
   it('cleans up tokenization spaces only when the config asks, streaming included', () => {
@@ -113,7 +107,7 @@ describe('HuggingFaceTokenizer with a byte-level BPE (Qwen2-style)', () => {
     const cleanFiles = tinyByteLevelBpe({ cleanUpSpaces: true });
     const cleaning = loadTiny(cleanFiles, 'tiny-byte-level-cleanup');
     expect(cleaning.decode(ids)).toBe("don't stop, ok. yes'no'm's");
-    // The cleanup is done here (so streaming can bound it); it must match the library's own.
+    // The cleanup is done here (so its reach is known to streamers); it must match the library's own.
     const library = new HfTokenizer(
       JSON.parse(cleanFiles.tokenizerJson),
       JSON.parse(cleanFiles.config),
@@ -243,7 +237,7 @@ describe('HuggingFaceTokenizer errors', () => {
   it('rejects ids outside the vocabulary', () => {
     const tokenizer = HuggingFaceTokenizer.fromJson(files.tokenizerJson, { source: 'models/x' });
     expect(() => tokenizer.decode([tokenizer.vocabSize])).toThrow(RangeError);
-    expect(() => tokenizer.createStreamDecoder().push(-1)).toThrow(
+    expect(() => new TextStreamer(tokenizer).put([-1])).toThrow(
       /token id -1 is not in the vocabulary/,
     );
   });

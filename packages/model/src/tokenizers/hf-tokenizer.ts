@@ -1,5 +1,5 @@
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
-import type { Tokenizer, TokenStreamDecoder } from '@litestage/core';
+import type { Tokenizer } from '@litestage/core';
 
 export interface HuggingFaceTokenizerOptions {
   /** Text of `tokenizer_config.json`: bos_token, eos_token, add_bos_token, clean_up_tokenization_spaces. */
@@ -25,8 +25,8 @@ interface TokenizerConfig {
 
 /**
  * `clean_up_tokenization_spaces`: transformers' replacements, applied in this order, each
- * globally left to right. Applied here rather than by the library so streaming can bound their
- * reach (see `settledCleanLength`).
+ * globally left to right. Applied here rather than by the library so their reach is known
+ * (`decodeReach`, which lets a streamer know what later tokens may still change).
  */
 const CLEANUP_REPLACEMENTS: readonly (readonly [string, string])[] = [
   [' .', '.'],
@@ -72,6 +72,8 @@ export class HuggingFaceTokenizer implements Tokenizer {
   readonly eosTokenIds: readonly number[];
   /** Whether a sequence starts with BOS for this model (what `addBos` does). */
   readonly addsBosToken: boolean;
+  /** With space cleanup, how far back a later token may remove a space; 0 without. */
+  readonly decodeReach: number;
 
   private readonly library: HfTokenizer;
   private readonly source: string;
@@ -97,6 +99,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
     this.eosTokenIds = settings.eosTokenIds;
     this.addsBosToken = settings.addsBosToken;
     this.cleanUpSpaces = settings.cleanUpSpaces;
+    this.decodeReach = settings.cleanUpSpaces ? CLEANUP_REACH : 0;
     const skipped = new Set(settings.eosTokenIds);
     if (settings.bosTokenId !== undefined) skipped.add(settings.bosTokenId);
     this.skippedIds = skipped;
@@ -199,43 +202,6 @@ export class HuggingFaceTokenizer implements Tokenizer {
     return this.cleanUpSpaces ? cleanUpTokenizationSpaces(text) : text;
   }
 
-  /**
-   * Streams exactly the text `decode` gives for everything pushed so far: each push decodes the
-   * whole sequence again and emits what is new and settled. Decoders are not prefix-stable at the
-   * end (byte fallback and byte-level give U+FFFD for half a character, BPE end-of-word suffixes
-   * and Strip change trailing spaces), so a trailing U+FFFD or whitespace waits for the next token
-   * or `flush`; with space cleanup, so do the spaces cleanup may still remove. Cost grows with
-   * the sequence (quadratic over a generation), small next to a forward pass at these lengths.
-   */
-  createStreamDecoder(): TokenStreamDecoder {
-    const ids: number[] = [];
-    let emitted = '';
-    return {
-      push: (id: number): string => {
-        this.checkId(id);
-        ids.push(id);
-        const uncleaned = this.decodeUncleaned(ids);
-        let settled = uncleaned.slice(0, settledLength(uncleaned));
-        if (this.cleanUpSpaces) {
-          settled = cleanUpTokenizationSpaces(settled);
-          settled = settled.slice(0, settledCleanLength(settled));
-        }
-        if (settled.length <= emitted.length || !settled.startsWith(emitted)) return '';
-        const added = settled.slice(emitted.length);
-        emitted = settled;
-        return added;
-      },
-      flush: (): string => {
-        const text = this.decode(ids);
-        // `emitted` is a prefix of `text` by construction; should a decoder ever break that,
-        // emitted text cannot be taken back, so at least never repeat it.
-        const rest = text.slice(emitted.length);
-        emitted = text;
-        return rest;
-      },
-    };
-  }
-
   private decodeUncleaned(ids: readonly number[]): string {
     const kept: number[] = [];
     for (const id of ids) {
@@ -262,19 +228,6 @@ export class HuggingFaceTokenizer implements Tokenizer {
       );
     }
   }
-}
-
-/** Length of the prefix of decoded `text` that later tokens cannot change: all but trailing U+FFFD and whitespace. */
-function settledLength(text: string): number {
-  let end = text.length;
-  while (end > 0 && (text[end - 1] === '\uFFFD' || /\s/.test(text[end - 1] as string))) end--;
-  return end;
-}
-
-/** Length of the prefix of cleaned `text` that cleaning any continuation keeps: up to the first space cleanup may yet remove. */
-function settledCleanLength(text: string): number {
-  const firstUnsettledSpace = text.indexOf(' ', Math.max(0, text.length - CLEANUP_REACH));
-  return firstUnsettledSpace === -1 ? text.length : firstUnsettledSpace;
 }
 
 function parseJsonObject(text: string, source: string, fileName: string): Record<string, unknown> {

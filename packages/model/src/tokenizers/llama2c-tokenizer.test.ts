@@ -8,6 +8,7 @@ import {
   type Llama2cPiece,
 } from '../test-utils/llama2c-tokenizer-bin.js';
 import { randomTexts } from '../test-utils/random-texts.js';
+import { streamDecode } from '../test-utils/stream-decode.js';
 import { Llama2cTokenizer } from './llama2c-tokenizer.js';
 
 const stories260k = new URL('../../../../../shared/data/stories260k/', import.meta.url);
@@ -18,13 +19,6 @@ const tok512 = Llama2cTokenizer.fromBytes(tokenizerBytes, {
   vocabSize: 512,
   source: tokenizerPath,
 });
-
-function streamDecode(tokenizer: Llama2cTokenizer, ids: readonly number[]): string[] {
-  const decoder = tokenizer.createStreamDecoder();
-  const chunks = ids.map((id) => decoder.push(id));
-  chunks.push(decoder.flush());
-  return chunks;
-}
 
 /** run.c's merge loop transcribed literally (quadratic rescan), to check the heap against. */
 function mergeLikeRunC(tokenizer: Llama2cTokenizer, initial: readonly number[]): number[] {
@@ -153,11 +147,8 @@ describe('Llama2cTokenizer on stories260K tok512.bin', () => {
     expect(tok512.decode([444, 0x0a + 3, 0x09 + 3, 444])).toBe('x\n\tx');
   });
 
-  it('turns an incomplete UTF-8 sequence into U+FFFD on flush', () => {
-    const decoder = tok512.createStreamDecoder();
-    expect(decoder.push(444)).toBe('x');
-    expect(decoder.push(0xe6 + 3)).toBe('');
-    expect(decoder.flush()).toBe('\uFFFD');
+  it('turns an incomplete UTF-8 sequence into U+FFFD at the end', () => {
+    expect(streamDecode(tok512, [444, 0xe6 + 3])).toEqual(['x', '', '\uFFFD']);
     expect(tok512.decode([0xe6 + 3, 444])).toBe('\uFFFDx');
   });
 

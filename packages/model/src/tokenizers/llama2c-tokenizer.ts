@@ -1,4 +1,4 @@
-import type { Tokenizer, TokenStreamDecoder } from '@litestage/core';
+import type { Tokenizer } from '@litestage/core';
 
 export interface Llama2cTokenizerOptions {
   /** Number of tokens in the file: the checkpoint header's vocab_size (its absolute value). */
@@ -149,28 +149,22 @@ export class Llama2cTokenizer implements Tokenizer {
     return this.mergePairs(ids);
   }
 
-  /** Text of `ids`, as the stream decoder would print it: BOS and EOS skipped, the start treated as following BOS. */
+  /**
+   * Text of `ids`, as run.c prints them: BOS and EOS skipped, the start treated as following
+   * BOS (so a leading dummy-prefix space is dropped), bytes assembled into UTF-8 (an
+   * incomplete character at the end becomes U+FFFD).
+   */
   decode(ids: readonly number[]): string {
-    const decoder = this.createStreamDecoder();
-    let text = '';
-    for (const id of ids) text += decoder.push(id);
-    return text + decoder.flush();
-  }
-
-  createStreamDecoder(): TokenStreamDecoder {
-    // The stream starts as if after BOS, so a leading dummy-prefix space is dropped as run.c does.
-    let previousId = BOS_ID;
     // ignoreBOM keeps a leading U+FEFF as text instead of swallowing it.
     const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-    return {
-      push: (id: number): string => {
-        const bytes = this.printedBytes(previousId, id);
-        previousId = id;
-        return bytes.length === 0 ? '' : utf8.decode(bytes, { stream: true });
-      },
-      // A non-streaming decode() emits the held-back bytes (U+FFFD if incomplete) and resets.
-      flush: (): string => utf8.decode(),
-    };
+    let previousId = BOS_ID;
+    let text = '';
+    for (const id of ids) {
+      const bytes = this.printedBytes(previousId, id);
+      previousId = id;
+      if (bytes.length > 0) text += utf8.decode(bytes, { stream: true });
+    }
+    return text + utf8.decode();
   }
 
   /** A copy of the piece of token `id` as stored (byte-fallback tokens are the text `<0xHH>`). */
