@@ -13,12 +13,13 @@ import {
   type StepResult,
   type TaskFormat,
 } from '@litestage/core';
-import { createRandomWeights, Llama2cTokenizer } from '@litestage/model';
-import { convertCheckpoint, openBundle } from '@litestage/model/node';
+import { Llama2cTokenizer } from '@litestage/model';
+import { convertCheckpoint } from '@litestage/model/convert';
+import { openBundle } from '@litestage/model/node';
+import { createRandomWeights, memoryBundle, tinyDecoderConfig } from '@litestage/model/testing';
 import type { Profile } from '@litestage/profile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBackend } from './node-backend.js';
-import { memoryBundle, tinyConfig } from './test-utils/memory-bundle.js';
 
 const data = fileURLToPath(new URL('../../../../shared/data/stories260k/', import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), 'litestage-engine-'));
@@ -121,7 +122,7 @@ beforeAll(async () => {
     standard: await openBundle(join(dir, 's')),
     propagate: await openBundle(join(dir, 'p')),
   };
-  const config = tinyConfig({ vocabSize: 512, numLayers: 4, maxPositionEmbeddings: 256 });
+  const config = tinyDecoderConfig({ vocabSize: 512, numLayers: 4, maxPositionEmbeddings: 256 });
   const weights = createRandomWeights(config, 31);
   bundles['tiny random'] = {
     standard: await memoryBundle(config, weights),

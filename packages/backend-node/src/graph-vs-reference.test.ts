@@ -1,18 +1,21 @@
 import type { ModelSession, SkipMask } from '@litestage/core';
+import type { DecoderConfig } from '@litestage/model';
 import {
-  createRandomWeights,
-  type DecoderConfig,
   dequantizeInt4,
   dequantizeInt8,
-  MemoryWeightSource,
   quantizeInt4,
   quantizeInt8,
-  ReferenceModel,
   type WeightSource,
-} from '@litestage/model';
+} from '@litestage/model/convert';
+import {
+  createRandomWeights,
+  MemoryWeightSource,
+  memoryBundle,
+  ReferenceModel,
+  tinyDecoderConfig,
+} from '@litestage/model/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeBackend } from './node-backend.js';
-import { memoryBundle, tinyConfig } from './test-utils/memory-bundle.js';
 
 const sessions: ModelSession[] = [];
 afterAll(async () => {
@@ -93,15 +96,15 @@ async function compareWithReference(
 
 describe('the gated graph against the TypeScript reference', () => {
   it.each([
-    ['MHA (GQA ratio 1), untied', tinyConfig({ numKvHeads: 4 })],
-    ['GQA ratio 2, tied embeddings', tinyConfig({ numKvHeads: 2, tieWordEmbeddings: true })],
+    ['MHA (GQA ratio 1), untied', tinyDecoderConfig({ numKvHeads: 4 })],
+    ['GQA ratio 2, tied embeddings', tinyDecoderConfig({ numKvHeads: 2, tieWordEmbeddings: true })],
     [
       'GQA ratio 4, interleaved rotary (llama2.c)',
-      tinyConfig({ numKvHeads: 1, ropeStyle: 'interleaved' }),
+      tinyDecoderConfig({ numKvHeads: 1, ropeStyle: 'interleaved' }),
     ],
     [
       'Qwen2 biases, tied',
-      tinyConfig({
+      tinyDecoderConfig({
         architecture: 'qwen2',
         attentionBias: true,
         tieWordEmbeddings: true,
@@ -110,11 +113,11 @@ describe('the gated graph against the TypeScript reference', () => {
     ],
     [
       'interleaved rotary with biases',
-      tinyConfig({ attentionBias: true, ropeStyle: 'interleaved' }),
+      tinyDecoderConfig({ attentionBias: true, ropeStyle: 'interleaved' }),
     ],
     [
       'Llama-3 rope scaling',
-      tinyConfig({
+      tinyDecoderConfig({
         ropeTheta: 500000,
         ropeScaling: {
           type: 'llama3',
@@ -125,15 +128,18 @@ describe('the gated graph against the TypeScript reference', () => {
         },
       }),
     ],
-    ['linear rope scaling', tinyConfig({ ropeScaling: { type: 'linear', factor: 2 } })],
-    ['head dim other than hidden/heads', tinyConfig({ headDim: 16, numHeads: 2, numKvHeads: 1 })],
+    ['linear rope scaling', tinyDecoderConfig({ ropeScaling: { type: 'linear', factor: 2 } })],
+    [
+      'head dim other than hidden/heads',
+      tinyDecoderConfig({ headDim: 16, numHeads: 2, numKvHeads: 1 }),
+    ],
   ])('%s: logits and cosines within 1e-4 under random skip masks', async (_, config) => {
     const weights = createRandomWeights(config, 11);
     await compareWithReference(config, weights, weights);
   });
 
   it('propagate build: a skipped attention sub-layer still writes its K/V', async () => {
-    const config = tinyConfig();
+    const config = tinyDecoderConfig();
     const weights = createRandomWeights(config, 5);
     const { sequence } = await compareWithReference(config, weights, weights, {
       propagateKv: true,
@@ -144,7 +150,7 @@ describe('the gated graph against the TypeScript reference', () => {
   });
 
   it('without propagate, layers whose attention was skipped have shorter caches', async () => {
-    const config = tinyConfig();
+    const config = tinyDecoderConfig();
     const session = await load(config, createRandomWeights(config, 2));
     const sequence = session.createSequence();
     await session.step(sequence, { tokens: [1, 2, 3] });
@@ -160,7 +166,7 @@ describe('the gated graph against the TypeScript reference', () => {
   });
 
   it('skipping every sub-layer is embedding -> final norm -> head', async () => {
-    const config = tinyConfig();
+    const config = tinyDecoderConfig();
     const weights = createRandomWeights(config, 4);
     const session = await load(config, weights);
     const all = Array(config.numLayers).fill(true);
@@ -184,7 +190,7 @@ describe('the gated graph against the TypeScript reference', () => {
   });
 
   it('a skip set really changes the computation', async () => {
-    const config = tinyConfig();
+    const config = tinyDecoderConfig();
     const session = await load(config, createRandomWeights(config, 9));
     const full = await session.step(session.createSequence(), { tokens: [3, 4, 5] });
     const skipped = await session.step(session.createSequence(), {
@@ -195,7 +201,7 @@ describe('the gated graph against the TypeScript reference', () => {
   });
 
   it('the plain graph equals the gated graph at full depth', async () => {
-    const config = tinyConfig();
+    const config = tinyDecoderConfig();
     const session = await load(config, createRandomWeights(config, 6));
     const gated = await session.step(session.createSequence(), {
       tokens: [3, 4, 5, 6],
@@ -253,7 +259,7 @@ describe('quantized and fp16 weights', () => {
   it.each(['int8', 'int4'] as const)(
     '%s graph equals the reference on dequantized weights',
     async (kind) => {
-      const config = tinyConfig({ hiddenSize: 64, intermediateSize: 96, headDim: 16 });
+      const config = tinyDecoderConfig({ hiddenSize: 64, intermediateSize: 96, headDim: 16 });
       const weights = createRandomWeights(config, 12);
       await compareWithReference(config, weights, await effectiveWeights(config, weights, kind), {
         quantization: kind,
@@ -262,7 +268,7 @@ describe('quantized and fp16 weights', () => {
   );
 
   it('fp16 weights equal the reference on fp16-rounded weights', async () => {
-    const config = tinyConfig();
+    const config = tinyDecoderConfig();
     const weights = createRandomWeights(config, 13);
     await compareWithReference(config, weights, await effectiveWeights(config, weights, 'fp16'), {
       dtype: 'fp16',
@@ -284,7 +290,7 @@ function roundToHalf(value: number): number {
 
 describe('bad requests', () => {
   it('refuses tokens outside the vocabulary, wrong masks and overlong sequences', async () => {
-    const config = tinyConfig({ maxPositionEmbeddings: 8 });
+    const config = tinyDecoderConfig({ maxPositionEmbeddings: 8 });
     const session = await load(config, createRandomWeights(config, 1));
     const sequence = session.createSequence();
     await expect(session.step(sequence, { tokens: [61] })).rejects.toThrow(
@@ -303,7 +309,7 @@ describe('bad requests', () => {
 
 describe('truncating a sequence', () => {
   it('continues exactly as if the dropped tokens had never been fed, skipped layers included', async () => {
-    const config = tinyConfig();
+    const config = tinyDecoderConfig();
     const session = await load(config, createRandomWeights(config, 21));
     const skip = { attn: [false, true, false], ffn: [false, false, false] };
     const a = session.createSequence();

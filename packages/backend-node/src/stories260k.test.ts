@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TextStreamer } from '@litestage/core';
-import { loadBundleTokenizer, ReferenceModel } from '@litestage/model';
-import { convertCheckpoint, openBundle, openLlama2cCheckpoint } from '@litestage/model/node';
+import { loadBundleTokenizer } from '@litestage/model';
+import { convertCheckpoint, openLlama2cCheckpoint } from '@litestage/model/convert';
+import { openBundle } from '@litestage/model/node';
+import { ReferenceModel } from '@litestage/model/testing';
 import { afterAll, expect, it } from 'vitest';
 import { nodeBackend } from './node-backend.js';
 

@@ -5,7 +5,7 @@
  */
 import { access, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { convertCheckpoint } from '@litestage/model/node';
+import { convertCheckpoint } from '@litestage/model/convert';
 import { DEMO_MODEL } from './demo-model.js';
 import { demoBundleDir, demoCheckpointDir } from './paths.js';
 

@@ -1,5 +1,6 @@
 import type { BundleManifest } from '@litestage/core';
 import { LiteStageError } from '@litestage/errors';
+import { modelFingerprintSchema } from '@litestage/profile';
 import { z } from 'zod';
 import type { DecoderConfig } from './decoder-config.js';
 
@@ -57,7 +58,7 @@ export const bundleManifestSchema = z.strictObject({
   headDim: positiveInt,
   vocabSize: positiveInt,
   maxPositions: positiveInt,
-  fingerprint: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  fingerprint: modelFingerprintSchema,
   dtype: z.enum(['fp32', 'fp16']),
   quantization: z.enum(['none', 'int8', 'int4']),
   graphs: z.strictObject({ gated: graphSchema, plain: graphSchema.nullable() }),

@@ -1,12 +1,10 @@
-import type { BundleSource, Tokenizer } from '@litestage/core';
-import type { ModelBundleManifest } from './bundle-manifest.js';
+import type { Tokenizer } from '@litestage/core';
+import type { ModelBundle } from './read-bundle.js';
 import { HuggingFaceTokenizer } from './tokenizers/hf-tokenizer.js';
 import { Llama2cTokenizer } from './tokenizers/llama2c-tokenizer.js';
 
 /** The bundle's tokenizer. */
-export async function loadBundleTokenizer(
-  bundle: BundleSource & { manifest: ModelBundleManifest },
-): Promise<Tokenizer> {
+export async function loadBundleTokenizer(bundle: ModelBundle): Promise<Tokenizer> {
   const { tokenizer, config } = bundle.manifest;
   const bytes = await bundle.readFile(tokenizer.file);
   const source = `${bundle.location}/${tokenizer.file}`;

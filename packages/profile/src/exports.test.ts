@@ -4,6 +4,7 @@ it('exports exactly the public API', async () => {
   const api = await import('./index.js');
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
+      "MODEL_FINGERPRINT_PATTERN",
       "PROFILE_JSON_SCHEMA_ID",
       "PROFILE_SCHEMA_VERSION",
       "ProfileError",
@@ -16,6 +17,7 @@ it('exports exactly the public API', async () => {
       "formatJsonPath",
       "formatSubLayerId",
       "migrateProfile",
+      "modelFingerprintSchema",
       "modelIdentitySchema",
       "parseProfile",
       "parseSubLayerId",

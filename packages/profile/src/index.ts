@@ -6,6 +6,7 @@ export {
   type ProfileMigration,
   profileMigrations,
 } from './migrate.js';
+export { MODEL_FINGERPRINT_PATTERN, modelFingerprintSchema } from './model-fingerprint.js';
 export {
   type ParseProfileOptions,
   type ProfileParseResult,

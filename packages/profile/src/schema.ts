@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelFingerprintSchema } from './model-fingerprint.js';
 import { SUB_LAYER_ID_PATTERN } from './sub-layer-id.js';
 
 /**
@@ -28,15 +29,6 @@ export const stageNameSchema = z
     error: 'expected a stage name: a letter, then letters, digits, "_" or "-"',
   })
   .meta({ description: 'A stage name of the task format, e.g. "recall".' });
-
-const fingerprintSchema = z
-  .string()
-  .regex(/^sha256:[0-9a-f]{64}$/, {
-    error: 'expected "sha256:" followed by 64 lowercase hex digits',
-  })
-  .meta({
-    description: "sha256 over the bundle's config and weights, as the bundle's manifest states it.",
-  });
 
 const nonEmpty = z.string().min(1, { error: 'expected a non-empty string' });
 const fraction = z.number().min(0).max(1);
@@ -74,7 +66,7 @@ export const modelIdentitySchema = z.strictObject({
     .int()
     .min(1)
     .meta({ description: 'Decoder layers; sub-layer ids must be below it.' }),
-  fingerprint: fingerprintSchema,
+  fingerprint: modelFingerprintSchema,
 });
 
 export const taskIdentitySchema = z.strictObject({

@@ -10,8 +10,12 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRandomWeights, type DecoderConfig } from '@litestage/model';
-import { writeHuggingFaceCheckpoint } from '@litestage/model/node';
+import type { DecoderConfig } from '@litestage/model';
+import {
+  createRandomWeights,
+  tinySentencePieceBpe,
+  writeHuggingFaceCheckpoint,
+} from '@litestage/model/testing';
 
 export const TINYLLAMA_CONFIG: DecoderConfig = {
   architecture: 'llama',
@@ -32,29 +36,6 @@ export const TINYLLAMA_CONFIG: DecoderConfig = {
   bosTokenId: 1,
   eosTokenIds: [2],
 };
-
-/** A minimal BPE tokenizer.json: conversion checks the tokenizer loads, not its quality. */
-const TOKENIZER_JSON = JSON.stringify({
-  version: '1.0',
-  truncation: null,
-  padding: null,
-  added_tokens: [],
-  normalizer: null,
-  pre_tokenizer: null,
-  post_processor: null,
-  decoder: null,
-  model: {
-    type: 'BPE',
-    dropout: null,
-    unk_token: '<unk>',
-    continuing_subword_prefix: null,
-    end_of_word_suffix: null,
-    fuse_unk: false,
-    byte_fallback: false,
-    vocab: { '<unk>': 0, '<s>': 1, '</s>': 2, a: 3, b: 4, ab: 5 },
-    merges: ['a b'],
-  },
-});
 
 async function folderSize(dir: string): Promise<number> {
   let total = 0;
@@ -84,7 +65,8 @@ if (!(await stat(join(checkpoint, 'model.safetensors.index.json')).catch(() => n
       shards: 3,
     },
   );
-  await writeFile(join(checkpoint, 'tokenizer.json'), TOKENIZER_JSON);
+  // Conversion checks that the tokenizer loads, not its quality: a tiny one will do.
+  await writeFile(join(checkpoint, 'tokenizer.json'), tinySentencePieceBpe().tokenizerJson);
   console.log(
     `  ${((await folderSize(checkpoint)) / 2 ** 30).toFixed(2)} GiB in ${((Date.now() - started) / 1000).toFixed(0)} s`,
   );

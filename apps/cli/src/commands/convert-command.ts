@@ -1,5 +1,5 @@
 import { BundleError } from '@litestage/model';
-import { CheckpointError, ConversionError, convertCheckpoint } from '@litestage/model/node';
+import { CheckpointError, ConversionError, convertCheckpoint } from '@litestage/model/convert';
 import type { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seededUniform } from '../test-utils/tiny-checkpoints.js';
+import { seededUniform } from '../testing/tiny-checkpoints.js';
 import {
   bfloat16BytesToFloat32,
   bfloat16ToFloat32,

@@ -16,7 +16,7 @@ import {
   type TinyHfCheckpointOptions,
   type TinyTensor,
   writeTinyHfCheckpoint,
-} from '../test-utils/tiny-checkpoints.js';
+} from '../testing/tiny-checkpoints.js';
 import { expectedTensorShapes } from './expected-tensors.js';
 import {
   bfloat16ToFloat32,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hfConfigJson, TINY_LLAMA_CONFIG } from '../test-utils/tiny-checkpoints.js';
+import { hfConfigJson, TINY_LLAMA_CONFIG } from '../testing/tiny-checkpoints.js';
 import { CheckpointError } from './checkpoint-error.js';
 import { parseHuggingFaceConfig } from './hf-config.js';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { EMBED_TOKENS, FINAL_NORM, LM_HEAD, layerTensorNames } from '../decoder-config.js';
 import { expectCheckpointError } from '../test-utils/expect-checkpoint-error.js';
 import { tempDir } from '../test-utils/temp-dir.js';
-import { tinyLlama2cFile } from '../test-utils/tiny-checkpoints.js';
+import { tinyLlama2cFile } from '../testing/tiny-checkpoints.js';
 import { expectedTensorShapes } from './expected-tensors.js';
 import { openLlama2cCheckpoint } from './llama2c-checkpoint.js';
 

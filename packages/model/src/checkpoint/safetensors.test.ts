@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectCheckpointError } from '../test-utils/expect-checkpoint-error.js';
 import { tempDir } from '../test-utils/temp-dir.js';
-import { rawSafetensorsBytes } from '../test-utils/tiny-checkpoints.js';
+import { rawSafetensorsBytes } from '../testing/tiny-checkpoints.js';
 import {
   bfloat16ToFloat32,
   float16ToFloat32,

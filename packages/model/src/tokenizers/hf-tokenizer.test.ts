@@ -7,7 +7,7 @@ import {
   type TinyHfTokenizer,
   tinyByteLevelBpe,
   tinySentencePieceBpe,
-} from '../test-utils/tiny-hf-tokenizers.js';
+} from '../testing/tiny-hf-tokenizers.js';
 import { HuggingFaceTokenizer } from './hf-tokenizer.js';
 
 /** Words, spaces, punctuation space cleanup touches, and 2-, 3- and 4-byte characters. */

@@ -3,12 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  buildLlama2cTokenizerBin,
-  type Llama2cPiece,
-} from '../test-utils/llama2c-tokenizer-bin.js';
 import { randomTexts } from '../test-utils/random-texts.js';
 import { streamDecode } from '../test-utils/stream-decode.js';
+import { buildLlama2cTokenizerBin, type Llama2cPiece } from '../testing/llama2c-tokenizer-bin.js';
 import { Llama2cTokenizer } from './llama2c-tokenizer.js';
 
 const stories260k = new URL('../../../../../shared/data/stories260k/', import.meta.url);

@@ -5,8 +5,8 @@ import {
   LM_HEAD,
   layerTensorNames,
   type WeightSource,
-} from './decoder-config.js';
-import { ropeTables } from './graph/rope.js';
+} from '../decoder-config.js';
+import { ropeTables } from '../graph/rope.js';
 
 /** Which sub-layers a step skips, one flag per layer. */
 export interface SkipFlags {

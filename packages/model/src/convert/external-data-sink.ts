@@ -1,7 +1,7 @@
-import { createHash, type Hash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import type { TensorSink } from '../graph/prepared-weights.js';
 import type { Initializer, TensorTypeName } from '../onnx/onnx-model.js';
+import { WeightsDigest } from './bundle-fingerprint.js';
 
 /** Offsets are kept aligned so runtimes may map tensors in place. */
 const ALIGNMENT = 64;
@@ -13,7 +13,7 @@ const ALIGNMENT = 64;
 export class ExternalDataSink implements TensorSink {
   readonly initializers: Initializer[] = [];
   private offset = 0;
-  private readonly hash: Hash = createHash('sha256');
+  private readonly digest = new WeightsDigest();
 
   private constructor(
     private readonly file: FileHandle,
@@ -55,7 +55,7 @@ export class ExternalDataSink implements TensorSink {
       const { bytesWritten } = await this.file.write(bytes, written, bytes.length - written);
       written += bytesWritten;
     }
-    this.hash.update(bytes);
+    this.digest.update(bytes);
     this.offset += bytes.length;
   }
 
@@ -63,11 +63,11 @@ export class ExternalDataSink implements TensorSink {
     return this.offset;
   }
 
-  /** Closes the file; returns the sha256 of everything written. */
+  /** Closes the file; returns the hex digest of everything written (padding included). */
   async close(): Promise<string> {
     await this.file.sync();
     await this.file.close();
-    return this.hash.digest('hex');
+    return this.digest.hex();
   }
 
   async abort(): Promise<void> {

@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { loadBundleTokenizer } from '../bundle-tokenizer.js';
 import { writeHuggingFaceCheckpoint } from '../checkpoint/hf-checkpoint-writer.js';
 import type { DecoderConfig } from '../decoder-config.js';
-import { createRandomWeights } from '../random-weights.js';
+import { openBundle } from '../node/open-bundle.js';
 import { tempDir } from '../test-utils/temp-dir.js';
-import { tinySentencePieceBpe } from '../test-utils/tiny-hf-tokenizers.js';
-import { openBundle } from './bundle-files.js';
-import { convertCheckpoint } from './convert.js';
+import { createRandomWeights } from '../testing/random-weights.js';
+import { tinySentencePieceBpe } from '../testing/tiny-hf-tokenizers.js';
+import { convertCheckpoint } from './convert-checkpoint.js';
 
 const stories = fileURLToPath(new URL('../../../../../shared/data/stories260k/', import.meta.url));
 
@@ -125,7 +125,7 @@ describe('bad input leaves no bundle behind', () => {
         async (dir) => {
           const input = join(dir, 'ckpt');
           const weights = createRandomWeights(config, 4);
-          const { MemoryWeightSource } = await import('../random-weights.js');
+          const { MemoryWeightSource } = await import('../testing/random-weights.js');
           const tensors = new Map(
             await Promise.all(
               weights.names

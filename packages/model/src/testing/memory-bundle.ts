@@ -1,15 +1,11 @@
-import type { BundleSource } from '@litestage/core';
-import {
-  buildDecoderModel,
-  type DecoderConfig,
-  encodeModel,
-  InlineTensorSink,
-  type ModelBundleManifest,
-  prepareWeights,
-  type Quantization,
-  type WeightDtype,
-  type WeightSource,
-} from '@litestage/model';
+import { BundleError, type ModelBundleManifest } from '../bundle-manifest.js';
+import { bundleFingerprint, WeightsDigest } from '../convert/bundle-fingerprint.js';
+import type { DecoderConfig, WeightSource } from '../decoder-config.js';
+import { buildDecoderModel } from '../graph/decoder-graph.js';
+import { prepareWeights, type Quantization, type WeightDtype } from '../graph/prepared-weights.js';
+import { InlineTensorSink } from '../onnx/memory-sink.js';
+import { encodeModel } from '../onnx/onnx-model.js';
+import type { ModelBundle } from '../read-bundle.js';
 
 export interface MemoryBundleOptions {
   readonly dtype?: WeightDtype;
@@ -17,17 +13,25 @@ export interface MemoryBundleOptions {
   readonly propagateKv?: boolean;
 }
 
-/** A bundle held in memory (weights inside the graphs): converts `weights` without touching disk. */
+/**
+ * A bundle held in memory (weights inside the graphs), converted from `weights` without
+ * touching disk. It has no tokenizer file. Its fingerprint is computed as conversion computes
+ * one, over the tensors without the data file's alignment padding, so it tells weights apart
+ * but differs from the same weights converted to disk.
+ */
 export async function memoryBundle(
   config: DecoderConfig,
   weights: WeightSource,
   options: MemoryBundleOptions = {},
-): Promise<BundleSource & { manifest: ModelBundleManifest }> {
+): Promise<ModelBundle> {
+  const dtype = options.dtype ?? 'fp32';
+  const quantization = options.quantization ?? 'none';
   const sink = new InlineTensorSink();
-  const prepared = await prepareWeights(config, weights, sink, {
-    dtype: options.dtype ?? 'fp32',
-    quantization: options.quantization ?? 'none',
-  });
+  const prepared = await prepareWeights(config, weights, sink, { dtype, quantization });
+  const digest = new WeightsDigest();
+  for (const init of sink.initializers) {
+    if (init.data.kind === 'inline') digest.update(init.data.bytes);
+  }
   const common = { propagateKv: Boolean(options.propagateKv) };
   const files = new Map<string, Uint8Array>([
     [
@@ -53,9 +57,9 @@ export async function memoryBundle(
     headDim: config.headDim,
     vocabSize: config.vocabSize,
     maxPositions: config.maxPositionEmbeddings,
-    fingerprint: `sha256:${'0'.repeat(64)}`,
-    dtype: options.dtype ?? 'fp32',
-    quantization: options.quantization ?? 'none',
+    fingerprint: bundleFingerprint({ config, dtype, quantization }, digest.hex()),
+    dtype,
+    quantization,
     graphs: {
       gated: { file: 'model.onnx', externalData: null },
       plain: { file: 'model.plain.onnx', externalData: null },
@@ -73,14 +77,14 @@ export async function memoryBundle(
     location: 'memory',
     readFile: async (name) => {
       const bytes = files.get(name);
-      if (!bytes) throw new Error(`memory bundle has no ${name}`);
+      if (!bytes) throw new BundleError(`memory bundle has no ${name}`);
       return bytes;
     },
   };
 }
 
-/** A small Llama config with overrides. */
-export function tinyConfig(overrides: Partial<DecoderConfig> = {}): DecoderConfig {
+/** A small Llama config (3 layers, hidden 32, GQA 4/2) with overrides. */
+export function tinyDecoderConfig(overrides: Partial<DecoderConfig> = {}): DecoderConfig {
   return {
     architecture: 'llama',
     vocabSize: 61,

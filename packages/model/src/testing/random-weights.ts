@@ -1,5 +1,5 @@
-import { expectedTensorShapes } from './checkpoint/expected-tensors.js';
-import type { DecoderConfig, StoredDtype, WeightSource } from './decoder-config.js';
+import { expectedTensorShapes } from '../checkpoint/expected-tensors.js';
+import type { DecoderConfig, StoredDtype, WeightSource } from '../decoder-config.js';
 
 /** Tensors held in memory, as a `WeightSource`. */
 export class MemoryWeightSource implements WeightSource {

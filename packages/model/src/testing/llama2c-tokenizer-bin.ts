@@ -23,19 +23,18 @@ export function buildLlama2cTokenizerBin(extraPieces: readonly Llama2cPiece[]): 
   }
   pieces.push(...extraPieces);
   const encoder = new TextEncoder();
-  const encoded = pieces.map(({ piece }) => encoder.encode(piece));
-  const maxTokenLength = Math.max(...encoded.map((bytes) => bytes.length));
-  const total = 4 + encoded.reduce((sum, bytes) => sum + 8 + bytes.length, 0);
+  const encoded = pieces.map(({ piece, score }) => ({ piece: encoder.encode(piece), score }));
+  const maxTokenLength = Math.max(...encoded.map(({ piece }) => piece.length));
+  const total = 4 + encoded.reduce((sum, { piece }) => sum + 8 + piece.length, 0);
   const bytes = new Uint8Array(total);
   const view = new DataView(bytes.buffer);
   view.setInt32(0, maxTokenLength, true);
   let offset = 4;
-  pieces.forEach(({ score }, id) => {
-    const piece = encoded[id]!;
+  for (const { piece, score } of encoded) {
     view.setFloat32(offset, score, true);
     view.setInt32(offset + 4, piece.length, true);
     bytes.set(piece, offset + 8);
     offset += 8 + piece.length;
-  });
+  }
   return { bytes, vocabSize: pieces.length };
 }

@@ -1,0 +1,33 @@
+import { expect, it } from 'vitest';
+
+it('exports exactly the public API of @litestage/model/convert', async () => {
+  const api = await import('./index.js');
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "CheckpointError",
+      "ConversionError",
+      "EMBED_TOKENS",
+      "ExternalDataSink",
+      "FINAL_NORM",
+      "INT4_BLOCK_SIZE",
+      "InlineTensorSink",
+      "LM_HEAD",
+      "buildDecoderGraph",
+      "buildDecoderModel",
+      "convertCheckpoint",
+      "dequantizeInt4",
+      "dequantizeInt8",
+      "encodeModel",
+      "interleavedToHalfRows",
+      "layerTensorNames",
+      "openHuggingFaceCheckpoint",
+      "openLlama2cCheckpoint",
+      "openSafetensors",
+      "prepareWeights",
+      "quantizeInt4",
+      "quantizeInt8",
+      "ropeInverseFrequencies",
+      "ropeTables",
+    ]
+  `);
+});

@@ -1,0 +1,44 @@
+export { CheckpointError } from '../checkpoint/checkpoint-error.js';
+export {
+  type HuggingFaceCheckpoint,
+  openHuggingFaceCheckpoint,
+} from '../checkpoint/hf-checkpoint.js';
+export { type Llama2cCheckpoint, openLlama2cCheckpoint } from '../checkpoint/llama2c-checkpoint.js';
+export { openSafetensors, type SafetensorsFile } from '../checkpoint/safetensors.js';
+export {
+  EMBED_TOKENS,
+  FINAL_NORM,
+  LM_HEAD,
+  layerTensorNames,
+  type StoredDtype,
+  type WeightSource,
+} from '../decoder-config.js';
+export {
+  buildDecoderGraph,
+  buildDecoderModel,
+  type DecoderGraphOptions,
+} from '../graph/decoder-graph.js';
+export {
+  type LayerWeights,
+  type PreparedWeights,
+  type PrepareOptions,
+  type ProjectionWeight,
+  prepareWeights,
+  type Quantization,
+  type TensorSink,
+  type WeightDtype,
+} from '../graph/prepared-weights.js';
+export {
+  dequantizeInt4,
+  dequantizeInt8,
+  INT4_BLOCK_SIZE,
+  type Int4Weight,
+  type Int8Weight,
+  quantizeInt4,
+  quantizeInt8,
+} from '../graph/quantize.js';
+export { interleavedToHalfRows, ropeInverseFrequencies, ropeTables } from '../graph/rope.js';
+export { InlineTensorSink } from '../onnx/memory-sink.js';
+export { encodeModel, type OnnxModel } from '../onnx/onnx-model.js';
+export { ConversionError, type ConvertOptions, convertCheckpoint } from './convert-checkpoint.js';
+export { ExternalDataSink } from './external-data-sink.js';

@@ -1,0 +1,23 @@
+import { expect, it } from 'vitest';
+
+it('exports exactly the public API of @litestage/model/testing', async () => {
+  const api = await import('./index.js');
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "MemoryWeightSource",
+      "ReferenceCache",
+      "ReferenceModel",
+      "buildLlama2cTokenizerBin",
+      "createRandomWeights",
+      "huggingFaceConfigJson",
+      "memoryBundle",
+      "noSkips",
+      "tinyByteLevelBpe",
+      "tinyDecoderConfig",
+      "tinyLlama2cFile",
+      "tinySentencePieceBpe",
+      "writeHuggingFaceCheckpoint",
+      "writeSafetensors",
+    ]
+  `);
+});

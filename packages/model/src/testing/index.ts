@@ -1,0 +1,22 @@
+export {
+  huggingFaceConfigJson,
+  type WriteCheckpointOptions,
+  writeHuggingFaceCheckpoint,
+} from '../checkpoint/hf-checkpoint-writer.js';
+export { type SafetensorsTensorInput, writeSafetensors } from '../checkpoint/safetensors.js';
+export { buildLlama2cTokenizerBin, type Llama2cPiece } from './llama2c-tokenizer-bin.js';
+export { type MemoryBundleOptions, memoryBundle, tinyDecoderConfig } from './memory-bundle.js';
+export { createRandomWeights, MemoryWeightSource } from './random-weights.js';
+export {
+  noSkips,
+  ReferenceCache,
+  ReferenceModel,
+  type ReferenceStep,
+  type SkipFlags,
+} from './reference-forward.js';
+export { tinyLlama2cFile } from './tiny-checkpoints.js';
+export {
+  type TinyHfTokenizer,
+  tinyByteLevelBpe,
+  tinySentencePieceBpe,
+} from './tiny-hf-tokenizers.js';
