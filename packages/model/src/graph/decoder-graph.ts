@@ -1,7 +1,10 @@
 import type { DecoderConfig } from '../decoder-config.js';
 import { GraphBuilder } from '../onnx/graph-builder.js';
 import type { Graph, Initializer, OnnxModel } from '../onnx/onnx-model.js';
-import type { PreparedWeights, ProjectionWeight } from './prepared-weights.js';
+import { asFloat32, rmsNorm } from './graph-ops.js';
+import type { PreparedWeights } from './prepared-weights.js';
+import { addAttention, addFeedForward, type Gates } from './sub-layer-gates.js';
+import type { RotaryTables } from './sub-layers.js';
 
 /**
  * The skippable decoder graph (DESIGN.md, "The skippable decoder graph").
@@ -63,50 +66,102 @@ export function buildDecoderGraph(
   initializers: readonly Initializer[],
   options: DecoderGraphOptions,
 ): Graph {
-  const { numLayers, numHeads, numKvHeads, headDim, hiddenSize } = config;
   const g = new GraphBuilder(options.name ?? 'litestage_decoder');
   for (const init of initializers) g.initializer(init);
-  const gated = options.gated;
-  const propagate = Boolean(options.propagateKv);
+  const inputs = declareInputs(g, config, options.gated);
+  let hidden = embedTokens(g, weights, inputs.inputIds);
+  const rotary = rotaryTables(g, weights, inputs.positionIds);
+  const ones = onesPerToken(g, inputs.inputIds);
+  const propagateKv = Boolean(options.propagateKv);
+  const attnGates: Gates | null = inputs.skipAttn
+    ? { skipFlags: inputs.skipAttn, ones, propagateKv }
+    : null;
+  const ffnGates: Gates | null = inputs.skipFfn
+    ? { skipFlags: inputs.skipFfn, ones, propagateKv }
+    : null;
 
+  const cosAttn: string[] = [];
+  const cosFfn: string[] = [];
+  for (let index = 0; index < config.numLayers; index++) {
+    const layerWeights = weights.layers[index];
+    if (!layerWeights) throw new Error(`prepared weights lack layer ${index}`);
+    const layer = {
+      index,
+      config,
+      weights: layerWeights,
+      rotary,
+      pastKey: `past_key.${index}`,
+      pastValue: `past_value.${index}`,
+    };
+    const attn = addAttention(g, layer, hidden, attnGates);
+    if (attn.cosine) cosAttn.push(attn.cosine);
+    const ffn = addFeedForward(g, layer, attn.hidden, ffnGates);
+    if (ffn.cosine) cosFfn.push(ffn.cosine);
+    hidden = ffn.hidden;
+  }
+
+  writeLogits(g, config, weights, hidden, inputs.logitsToKeep);
+  declareOutputs(g, config);
+  if (options.gated) {
+    stackCosines(g, cosAttn, 'cos_attn', config.numLayers);
+    stackCosines(g, cosFfn, 'cos_ffn', config.numLayers);
+  }
+  return g.build();
+}
+
+interface DecoderInputs {
+  readonly inputIds: string;
+  readonly positionIds: string;
+  readonly logitsToKeep: string;
+  /** The skip flags, in the gated graph only. */
+  readonly skipAttn: string | null;
+  readonly skipFfn: string | null;
+}
+
+/** The token inputs, the skip flags (gated graph) and one past K/V pair per layer. */
+function declareInputs(g: GraphBuilder, config: DecoderConfig, gated: boolean): DecoderInputs {
+  const { numLayers, numKvHeads, headDim } = config;
   const inputIds = g.input({ name: 'input_ids', type: 'int64', shape: ['batch', 'seq'] });
   const positionIds = g.input({ name: 'position_ids', type: 'int64', shape: ['batch', 'seq'] });
   const logitsToKeep = g.input({ name: 'logits_to_keep', type: 'int64', shape: [1] });
-  const skipAttn = gated ? g.input({ name: 'skip_attn', type: 'bool', shape: [numLayers] }) : '';
-  const skipFfn = gated ? g.input({ name: 'skip_ffn', type: 'bool', shape: [numLayers] }) : '';
+  const skipAttn = gated ? g.input({ name: 'skip_attn', type: 'bool', shape: [numLayers] }) : null;
+  const skipFfn = gated ? g.input({ name: 'skip_ffn', type: 'bool', shape: [numLayers] }) : null;
   for (let j = 0; j < numLayers; j++) {
-    g.input({
-      name: `past_key.${j}`,
-      type: 'float',
-      shape: ['batch', numKvHeads, `past_${j}`, headDim],
-    });
-    g.input({
-      name: `past_value.${j}`,
-      type: 'float',
-      shape: ['batch', numKvHeads, `past_${j}`, headDim],
-    });
+    for (const kind of ['key', 'value']) {
+      g.input({
+        name: `past_${kind}.${j}`,
+        type: 'float',
+        shape: ['batch', numKvHeads, `past_${j}`, headDim],
+      });
+    }
   }
+  return { inputIds, positionIds, logitsToKeep, skipAttn, skipFfn };
+}
 
-  const asFloat = (b: GraphBuilder, name: string, stored: 'float' | 'float16') =>
-    stored === 'float16' ? b.op('Cast', [name], { to: 1 }) : name;
-
-  // Embedding lookup.
-  let hidden = g.op('Gather', [asFloat(g, weights.embed.name, weights.embed.stored), inputIds], {
+function embedTokens(g: GraphBuilder, weights: PreparedWeights, inputIds: string): string {
+  return g.op('Gather', [asFloat32(g, weights.embed.name, weights.embed.stored), inputIds], {
     axis: 0,
   });
+}
 
-  // Rotary tables for these positions, shared by every layer: [batch, 1, seq, headDim].
-  const rotary = (table: string) => {
-    const rows = g.op('Gather', [table, positionIds], { axis: 0 });
-    const full = g.op('Concat', [rows, rows], { axis: -1 });
+/** Cos/sin rows for the step's positions, gathered once for every layer. */
+function rotaryTables(
+  g: GraphBuilder,
+  weights: PreparedWeights,
+  positionIds: string,
+): RotaryTables {
+  const rows = (table: string) => {
+    const half = g.op('Gather', [table, positionIds], { axis: 0 });
+    const full = g.op('Concat', [half, half], { axis: -1 });
     return g.op('Unsqueeze', [full, g.int64([1])]);
   };
-  const cos = rotary(weights.ropeCos);
-  const sin = rotary(weights.ropeSin);
+  return { cos: rows(weights.ropeCos), sin: rows(weights.ropeSin) };
+}
 
-  // Shapes used to reshape heads: [batch, seq].
+/** `[batch, seq]` ones: the cosine a skipped sub-layer reports. */
+function onesPerToken(g: GraphBuilder, inputIds: string): string {
   const batchSeq = g.op('Shape', [inputIds]);
-  const ones = g.op('ConstantOfShape', [batchSeq], {
+  return g.op('ConstantOfShape', [batchSeq], {
     value: {
       kind: 'tensor',
       value: {
@@ -117,148 +172,16 @@ export function buildDecoderGraph(
       },
     },
   });
+}
 
-  const cosAttn: string[] = [];
-  const cosFfn: string[] = [];
-
-  for (let j = 0; j < numLayers; j++) {
-    const w = weights.layers[j];
-    if (!w) throw new Error(`prepared weights lack layer ${j}`);
-    const pastK = `past_key.${j}`;
-    const pastV = `past_value.${j}`;
-
-    // --- attention sub-layer ---
-    const attend = (b: GraphBuilder, x: string, runAttention: boolean) => {
-      const xn = rmsNorm(b, x, w.inputNorm, config.rmsNormEps);
-      const heads = (weight: ProjectionWeight, bias: string | null, count: number) => {
-        let y = project(b, xn, weight);
-        if (bias) y = b.op('Add', [y, bias]);
-        const split = b.op('Reshape', [y, b.int64([0, 0, count, headDim])]);
-        return b.op('Transpose', [split], { perm: [0, 2, 1, 3] });
-      };
-      const k = applyRotary(b, heads(w.k, w.kBias, numKvHeads), cos, sin, headDim);
-      const v = heads(w.v, w.vBias, numKvHeads);
-      const keys = b.op('Concat', [pastK, k], { axis: 2 });
-      const values = b.op('Concat', [pastV, v], { axis: 2 });
-      if (!runAttention) return { out: x, keys, values };
-      const q = applyRotary(b, heads(w.q, w.qBias, numHeads), cos, sin, headDim);
-      const group = numHeads / numKvHeads;
-      const expand = (t: string) => {
-        if (group === 1) return t;
-        // [b, kvH, S, d] -> [b, kvH, group, S, d] -> [b, H, S, d]: head h reads kv head h / group.
-        const shape = b.op('Shape', [t]);
-        const dims5 = b.op(
-          'Concat',
-          [
-            b.op('Slice', [shape, b.int64([0]), b.int64([2])]),
-            b.int64([group]),
-            b.op('Slice', [shape, b.int64([2]), b.int64([4])]),
-          ],
-          { axis: 0 },
-        );
-        const expanded = b.op('Expand', [b.op('Unsqueeze', [t, b.int64([2])]), dims5]);
-        return b.op('Reshape', [expanded, b.int64([0, numHeads, -1, headDim])]);
-      };
-      const scores = b.op('Mul', [
-        b.op('MatMul', [q, b.op('Transpose', [expand(keys)], { perm: [0, 1, 3, 2] })]),
-        b.float32([1 / Math.sqrt(headDim)], []),
-      ]);
-      // Causal mask over this layer's own cache: new token i sees the past and new tokens <= i.
-      const total = b.op('Slice', [b.op('Shape', [keys]), b.int64([2]), b.int64([3])]);
-      const seq = b.op('Slice', [b.op('Shape', [q]), b.int64([2]), b.int64([3])]);
-      const past = b.op('Sub', [total, seq]);
-      const rows = b.op('Add', [
-        b.op('Unsqueeze', [
-          b.op('Range', [b.int64([0], []), b.op('Squeeze', [seq]), b.int64([1], [])]),
-          b.int64([1]),
-        ]),
-        past,
-      ]);
-      const cols = b.op('Unsqueeze', [
-        b.op('Range', [b.int64([0], []), b.op('Squeeze', [total]), b.int64([1], [])]),
-        b.int64([0]),
-      ]);
-      const mask = b.op('Where', [
-        b.op('Greater', [cols, rows]),
-        b.float32([-Infinity], []),
-        b.float32([0], []),
-      ]);
-      const probs = b.op('Softmax', [b.op('Add', [scores, mask])], { axis: -1 });
-      const context = b.op('MatMul', [probs, expand(values)]);
-      const merged = b.op('Reshape', [
-        b.op('Transpose', [context], { perm: [0, 2, 1, 3] }),
-        b.int64([0, 0, numHeads * headDim]),
-      ]);
-      const out = b.op('Add', [x, project(b, merged, w.o)]);
-      return { out, keys, values };
-    };
-
-    if (!gated) {
-      const r = attend(g, hidden, true);
-      g.opInto('Identity', [r.keys], [`present_key.${j}`]);
-      g.opInto('Identity', [r.values], [`present_value.${j}`]);
-      hidden = r.out;
-    } else {
-      const run = g.subgraph(`attn_${j}_run`);
-      const ran = attend(run, hidden, true);
-      const runCos = cosine(run, hidden, ran.out);
-      branchOutputs(run, [ran.out, ran.keys, ran.values, runCos]);
-
-      const skip = g.subgraph(`attn_${j}_skip`);
-      if (propagate) {
-        const kept = attend(skip, hidden, false);
-        branchOutputs(skip, [
-          skip.op('Identity', [hidden]),
-          kept.keys,
-          kept.values,
-          skip.op('Identity', [ones]),
-        ]);
-      } else {
-        branchOutputs(skip, [
-          skip.op('Identity', [hidden]),
-          skip.op('Identity', [pastK]),
-          skip.op('Identity', [pastV]),
-          skip.op('Identity', [ones]),
-        ]);
-      }
-      const cond = g.op('Gather', [skipAttn, g.int64([j], [])], { axis: 0 });
-      const [out, keys, values, c] = g.opN('If', [cond], 4, {
-        then_branch: skip.build(),
-        else_branch: run.build(),
-      }) as [string, string, string, string];
-      g.opInto('Identity', [keys], [`present_key.${j}`]);
-      g.opInto('Identity', [values], [`present_value.${j}`]);
-      cosAttn.push(c);
-      hidden = out;
-    }
-
-    // --- feed-forward sub-layer ---
-    const feedForward = (b: GraphBuilder, x: string) => {
-      const xn = rmsNorm(b, x, w.postNorm, config.rmsNormEps);
-      const gate = project(b, xn, w.gate);
-      const activated = b.op('Mul', [gate, b.op('Sigmoid', [gate])]);
-      const product = b.op('Mul', [activated, project(b, xn, w.up)]);
-      return b.op('Add', [x, project(b, product, w.down)]);
-    };
-    if (!gated) {
-      hidden = feedForward(g, hidden);
-    } else {
-      const run = g.subgraph(`ffn_${j}_run`);
-      const out = feedForward(run, hidden);
-      branchOutputs(run, [out, cosine(run, hidden, out)]);
-      const skip = g.subgraph(`ffn_${j}_skip`);
-      branchOutputs(skip, [skip.op('Identity', [hidden]), skip.op('Identity', [ones])]);
-      const cond = g.op('Gather', [skipFfn, g.int64([j], [])], { axis: 0 });
-      const [next, c] = g.opN('If', [cond], 2, {
-        then_branch: skip.build(),
-        else_branch: run.build(),
-      }) as [string, string];
-      cosFfn.push(c);
-      hidden = next;
-    }
-  }
-
-  // Logits of the last `logits_to_keep` positions.
+/** `logits`: the final norm and LM head over the last `logits_to_keep` positions. */
+function writeLogits(
+  g: GraphBuilder,
+  config: DecoderConfig,
+  weights: PreparedWeights,
+  hidden: string,
+  logitsToKeep: string,
+): void {
   const kept = g.op('Slice', [
     hidden,
     g.op('Neg', [logitsToKeep]),
@@ -266,8 +189,8 @@ export function buildDecoderGraph(
     g.int64([1]),
   ]);
   const normed = rmsNorm(g, kept, weights.finalNorm, config.rmsNormEps);
-  const flat = g.op('Reshape', [normed, g.int64([-1, hiddenSize])]);
-  const head = asFloat(g, weights.lmHead.name, weights.lmHead.stored);
+  const flat = g.op('Reshape', [normed, g.int64([-1, config.hiddenSize])]);
+  const head = asFloat32(g, weights.lmHead.name, weights.lmHead.stored);
   const logits2d = g.op('Gemm', [flat, head], { transB: 1 });
   const outShape = g.op(
     'Concat',
@@ -275,98 +198,30 @@ export function buildDecoderGraph(
     { axis: 0 },
   );
   g.opInto('Reshape', [logits2d, outShape], ['logits']);
+}
 
+/** `logits`, then one present K/V pair per layer. */
+function declareOutputs(g: GraphBuilder, config: DecoderConfig): void {
+  const { numLayers, numKvHeads, headDim } = config;
   g.output({ name: 'logits', type: 'float', shape: ['batch', 'kept', config.vocabSize] });
   for (let j = 0; j < numLayers; j++) {
-    g.output({
-      name: `present_key.${j}`,
-      type: 'float',
-      shape: ['batch', numKvHeads, `total_${j}`, headDim],
-    });
-    g.output({
-      name: `present_value.${j}`,
-      type: 'float',
-      shape: ['batch', numKvHeads, `total_${j}`, headDim],
-    });
-  }
-  if (gated) {
-    const stack = (names: string[], output: string) => {
-      g.opInto(
-        'Concat',
-        names.map((n) => g.op('Unsqueeze', [n, g.int64([0])])),
-        [output],
-        { axis: 0 },
-      );
-      g.output({ name: output, type: 'float', shape: [numLayers, 'batch', 'seq'] });
-    };
-    stack(cosAttn, 'cos_attn');
-    stack(cosFfn, 'cos_ffn');
-  }
-  return g.build();
-}
-
-function branchOutputs(b: GraphBuilder, values: readonly string[]): void {
-  for (const value of values) {
-    const name = b.op('Identity', [value]);
-    b.output({ name, type: 'float' });
+    for (const kind of ['key', 'value']) {
+      g.output({
+        name: `present_${kind}.${j}`,
+        type: 'float',
+        shape: ['batch', numKvHeads, `total_${j}`, headDim],
+      });
+    }
   }
 }
 
-/** RMSNorm in standard ops: x / sqrt(mean(x^2) + eps) * weight. */
-function rmsNorm(b: GraphBuilder, x: string, weight: string, eps: number): string {
-  const meanSquare = b.op('ReduceMean', [b.op('Mul', [x, x])], { axes: [-1], keepdims: 1 });
-  const denominator = b.op('Sqrt', [b.op('Add', [meanSquare, b.float32([eps], [])])]);
-  return b.op('Mul', [b.op('Div', [x, denominator]), weight]);
-}
-
-/** Rotates halves: x * cos + rotate_half(x) * sin, with rotate_half(x) = [-x2, x1]. */
-function applyRotary(
-  b: GraphBuilder,
-  x: string,
-  cos: string,
-  sin: string,
-  headDim: number,
-): string {
-  const half = headDim / 2;
-  const x1 = b.op('Slice', [x, b.int64([0]), b.int64([half]), b.int64([-1])]);
-  const x2 = b.op('Slice', [x, b.int64([half]), b.int64([headDim]), b.int64([-1])]);
-  const rotated = b.op('Concat', [b.op('Neg', [x2]), x1], { axis: -1 });
-  return b.op('Add', [b.op('Mul', [x, cos]), b.op('Mul', [rotated, sin])]);
-}
-
-/** Per-token cosine between two `[batch, seq, hidden]` tensors: `[batch, seq]`. */
-function cosine(b: GraphBuilder, x: string, y: string): string {
-  const axes = b.int64([-1]);
-  const dot = b.op('ReduceSum', [b.op('Mul', [x, y]), axes], { keepdims: 0 });
-  const nx = b.op('Sqrt', [b.op('ReduceSum', [b.op('Mul', [x, x]), axes], { keepdims: 0 })]);
-  const ny = b.op('Sqrt', [b.op('ReduceSum', [b.op('Mul', [y, y]), axes], { keepdims: 0 })]);
-  return b.op('Div', [dot, b.op('Add', [b.op('Mul', [nx, ny]), b.float32([1e-12], [])])]);
-}
-
-/** x @ W for a Linear weight in whatever form it was stored. */
-function project(b: GraphBuilder, x: string, weight: ProjectionWeight): string {
-  switch (weight.kind) {
-    case 'float':
-      return b.op('MatMul', [
-        x,
-        weight.stored === 'float16' ? b.op('Cast', [weight.name], { to: 1 }) : weight.name,
-      ]);
-    case 'int8':
-      return b.op('MatMul', [
-        x,
-        b.op('DequantizeLinear', [weight.name, weight.scale, weight.zeroPoint], { axis: 1 }),
-      ]);
-    case 'int4':
-      return b.op(
-        'MatMulNBits',
-        [x, weight.name, weight.scales],
-        {
-          K: weight.inFeatures,
-          N: weight.outFeatures,
-          bits: 4,
-          block_size: 32,
-        },
-        'com.microsoft',
-      );
-  }
+/** Per-layer cosines `[batch, seq]` stacked into the output `[numLayers, batch, seq]`. */
+function stackCosines(g: GraphBuilder, names: string[], output: string, numLayers: number): void {
+  g.opInto(
+    'Concat',
+    names.map((n) => g.op('Unsqueeze', [n, g.int64([0])])),
+    [output],
+    { axis: 0 },
+  );
+  g.output({ name: output, type: 'float', shape: [numLayers, 'batch', 'seq'] });
 }
