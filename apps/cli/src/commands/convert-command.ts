@@ -1,7 +1,7 @@
 import { BundleError } from '@litestage/model';
 import { CheckpointError, ConversionError, convertCheckpoint } from '@litestage/model/convert';
 import type { Command } from 'commander';
-import { CliError } from '../cli-error.js';
+import { CliError, EXIT_INTERRUPTED } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
 import type { CommandModule } from './command-module.js';
 import { oneOf } from './option-parsers.js';
@@ -37,7 +37,10 @@ export const convertCommand: CommandModule = {
         '<checkpoint>',
         'a Hugging Face folder (config.json + safetensors) or a llama2.c .bin',
       )
-      .requiredOption('--out <dir>', 'the bundle folder to create (must not exist)')
+      .requiredOption(
+        '--out <dir>',
+        'the bundle folder to create (it must not exist; its parent folder must)',
+      )
       .option(
         '--tokenizer <file>',
         'tokenizer: llama2.c tokenizer.bin (required for .bin) or tokenizer.json',
@@ -59,7 +62,10 @@ export const convertCommand: CommandModule = {
         '--kv-propagate',
         'build for the propagate KV policy (skipped attention still writes its K/V)',
       )
-      .option('--name <name>', 'bundle name (default: the checkpoint name)')
+      .option(
+        '--name <name>',
+        "bundle name (default: config.json's _name_or_path, else <model_type>-<layers>x<width>; a .bin's file name)",
+      )
       .action(async (checkpoint: string, flags: ConvertFlags) => {
         let last = '';
         const onProgress = (message: string) => {
@@ -70,6 +76,10 @@ export const convertCommand: CommandModule = {
             io.stderr(`${message}\n`);
           }
         };
+        // Ctrl-C stops the conversion at the next tensor; it removes what it wrote.
+        const controller = new AbortController();
+        const interrupt = () => controller.abort();
+        process.once('SIGINT', interrupt);
         try {
           const manifest = await convertCheckpoint({
             input: checkpoint,
@@ -79,6 +89,7 @@ export const convertCommand: CommandModule = {
             plainGraph: flags.plain,
             propagateKv: Boolean(flags.kvPropagate),
             onProgress,
+            signal: controller.signal,
             ...(flags.tokenizer === undefined ? {} : { tokenizer: flags.tokenizer }),
             ...(flags.name === undefined ? {} : { name: flags.name }),
           });
@@ -88,8 +99,15 @@ export const convertCommand: CommandModule = {
           );
         } catch (error) {
           if (last) io.stderr('\n');
-          if (isInputError(error)) throw new CliError(error.message);
+          if (controller.signal.aborted) {
+            throw new CliError(
+              `interrupted; the unfinished bundle was removed and nothing was written to ${flags.out}`,
+              { exitCode: EXIT_INTERRUPTED },
+            );
+          }
           throw error;
+        } finally {
+          process.removeListener('SIGINT', interrupt);
         }
       });
   },

@@ -1,14 +1,18 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LiteStageError } from '@litestage/errors';
 import { describe, expect, it } from 'vitest';
 import { loadBundleTokenizer } from '../bundle-tokenizer.js';
 import { writeHuggingFaceCheckpoint } from '../checkpoint/hf-checkpoint-writer.js';
 import type { DecoderConfig } from '../decoder-config.js';
 import { openBundle } from '../node/open-bundle.js';
 import { tempDir } from '../test-utils/temp-dir.js';
+import { buildLlama2cTokenizerBin } from '../testing/llama2c-tokenizer-bin.js';
 import { createRandomWeights } from '../testing/random-weights.js';
+import { tinyLlama2cFile } from '../testing/tiny-checkpoints.js';
 import { tinySentencePieceBpe } from '../testing/tiny-hf-tokenizers.js';
+import { ConversionError } from './conversion-error.js';
 import { convertCheckpoint } from './convert-checkpoint.js';
 
 const stories = fileURLToPath(new URL('../../../../../shared/data/stories260k/', import.meta.url));
@@ -193,7 +197,7 @@ describe('bad input leaves no bundle behind', () => {
       [
         'a llama2.c checkpoint without its tokenizer',
         async () => ({ input: join(stories, 'stories260K.bin') }),
-        /needs its tokenizer: pass --tokenizer/,
+        /a llama2\.c checkpoint needs its tokenizer\.bin/,
       ],
       [
         'a Hugging Face checkpoint without tokenizer.json',
@@ -216,3 +220,176 @@ describe('bad input leaves no bundle behind', () => {
     await expectNothingLeft(out);
   });
 });
+
+/** A legacy llama2.c checkpoint small enough to write in a test (vocab 300, like its tokenizer). */
+async function llama2cCheckpoint(dir: string): Promise<string> {
+  const { bytes } = tinyLlama2cFile({
+    dim: 8,
+    hiddenDim: 12,
+    layers: 1,
+    heads: 2,
+    kvHeads: 2,
+    vocab: 300,
+    seqLen: 16,
+    sharedClassifier: true,
+  });
+  const file = join(dir, 'tiny-story.bin');
+  await writeFile(file, bytes);
+  return file;
+}
+
+describe('where the bundle goes', () => {
+  it('refuses an out under a missing folder before reading the checkpoint', async () => {
+    const dir = await tempDir();
+    const input = await hfCheckpoint(join(dir, 'ckpt'));
+    const progress: string[] = [];
+    const out = join(dir, 'missing', 'deeper', 'bundle');
+    const failure = convertCheckpoint({ input, out, onProgress: (m) => progress.push(m) });
+    await expect(failure).rejects.toBeInstanceOf(ConversionError);
+    await expect(failure).rejects.toThrow(
+      `${join(dir, 'missing', 'deeper')}: no such folder to create the bundle in`,
+    );
+    expect(progress).toEqual([]);
+    await expect(stat(join(dir, 'missing'))).rejects.toThrow();
+  });
+
+  it('refuses an out whose parent is a file', async () => {
+    const dir = await tempDir();
+    const input = await hfCheckpoint(join(dir, 'ckpt'));
+    await writeFile(join(dir, 'plain-file'), 'x');
+    await expect(
+      convertCheckpoint({ input, out: join(dir, 'plain-file', 'bundle') }),
+    ).rejects.toThrow(/plain-file: is a file, not a folder to create the bundle in/);
+  });
+});
+
+describe('an interrupted conversion', () => {
+  it('stops at the next tensor, removes its partial folder and rejects with the abort reason', async () => {
+    const dir = await tempDir();
+    const input = await hfCheckpoint(join(dir, 'ckpt'));
+    const out = join(dir, 'bundle');
+    const controller = new AbortController();
+    const tensors: string[] = [];
+    const failure = convertCheckpoint({
+      input,
+      out,
+      signal: controller.signal,
+      onProgress: (message) => {
+        if (!message.startsWith('[')) return;
+        tensors.push(message);
+        controller.abort();
+      },
+    });
+    await expect(failure).rejects.toMatchObject({ name: 'AbortError' });
+    expect(tensors).toHaveLength(1);
+    await expectNothingLeft(out);
+  });
+
+  it('does nothing when the signal is already aborted', async () => {
+    const dir = await tempDir();
+    const input = await hfCheckpoint(join(dir, 'ckpt'));
+    const out = join(dir, 'bundle');
+    const reason = new Error('stopped by the caller');
+    await expect(convertCheckpoint({ input, out, signal: AbortSignal.abort(reason) })).rejects.toBe(
+      reason,
+    );
+    await expectNothingLeft(out);
+  });
+});
+
+describe('a tokenizer of the wrong kind', () => {
+  it('says a llama2.c checkpoint needs a llama2.c tokenizer.bin, not a tokenizer.json', async () => {
+    const dir = await tempDir();
+    const input = await llama2cCheckpoint(dir);
+    const tokenizer = join(dir, 'tokenizer.json');
+    await writeFile(tokenizer, tinySentencePieceBpe().tokenizerJson);
+    const out = join(dir, 'bundle');
+    const failure = convertCheckpoint({ input, out, tokenizer });
+    await expect(failure).rejects.toBeInstanceOf(ConversionError);
+    await expect(failure).rejects.toThrow(
+      `${tokenizer}: a Hugging Face tokenizer.json, but the llama2.c checkpoint ${input} needs a llama2.c tokenizer.bin`,
+    );
+    await expectNothingLeft(out);
+  });
+
+  it('says a Hugging Face checkpoint needs a tokenizer.json, not a llama2.c tokenizer.bin', async () => {
+    const dir = await tempDir();
+    const input = await hfCheckpoint(join(dir, 'ckpt'));
+    const tokenizer = join(dir, 'tok.bin');
+    await writeFile(tokenizer, buildLlama2cTokenizerBin([]).bytes);
+    const out = join(dir, 'bundle');
+    const failure = convertCheckpoint({ input, out, tokenizer });
+    await expect(failure).rejects.toBeInstanceOf(ConversionError);
+    await expect(failure).rejects.toThrow(
+      `${tokenizer}: not a Hugging Face tokenizer.json (a llama2.c tokenizer.bin?), but the Hugging Face checkpoint ${input} needs its tokenizer.json`,
+    );
+    await expectNothingLeft(out);
+  });
+
+  it('reports a broken tokenizer of the right kind as a conversion error naming the file', async () => {
+    const dir = await tempDir();
+    const input = await llama2cCheckpoint(dir);
+    const tokenizer = join(dir, 'tokenizer.bin');
+    await writeFile(tokenizer, buildLlama2cTokenizerBin([]).bytes.subarray(0, 100));
+    const failure = convertCheckpoint({ input, out: join(dir, 'bundle'), tokenizer });
+    await expect(failure).rejects.toBeInstanceOf(LiteStageError);
+    await expect(failure).rejects.toThrow(/tokenizer\.bin: .*is not a usable llama2\.c tokenizer/);
+  });
+});
+
+describe('the bundle name', () => {
+  it("defaults to the last part of config.json's _name_or_path", async () => {
+    const dir = await tempDir();
+    const input = await hfCheckpoint(join(dir, 'checkpoint'));
+    const json = JSON.parse(await readFile(join(input, 'config.json'), 'utf8'));
+    await writeFile(
+      join(input, 'config.json'),
+      JSON.stringify({ ...json, _name_or_path: 'TinyLlama/TinyLlama-1.1B-Chat-v1.0' }),
+    );
+    const manifest = await convertCheckpoint({
+      input,
+      out: join(dir, 'bundle'),
+      plainGraph: false,
+    });
+    expect(manifest.name).toBe('TinyLlama-1.1B-Chat-v1.0');
+    expect(manifest.source).toEqual({ format: 'huggingface', name: 'checkpoint' });
+  });
+
+  it('without _name_or_path, says what the model is: its model_type, layers and width', async () => {
+    const dir = await tempDir();
+    const input = await hfCheckpoint(join(dir, 'checkpoint'));
+    const manifest = await convertCheckpoint({
+      input,
+      out: join(dir, 'bundle'),
+      plainGraph: false,
+    });
+    expect(manifest.name).toBe('llama-2x16');
+  });
+
+  it("is a llama2.c checkpoint's file name without .bin, and an explicit name wins", async () => {
+    const dir = await tempDir();
+    const input = await llama2cCheckpoint(dir);
+    const tokenizer = join(dir, 'tokenizer.bin');
+    await writeFile(tokenizer, buildLlama2cTokenizerBin(buildPieces(41)).bytes);
+    const stem = await convertCheckpoint({
+      input,
+      out: join(dir, 'a'),
+      tokenizer,
+      plainGraph: false,
+    });
+    expect(stem.name).toBe('tiny-story');
+    const named = await convertCheckpoint({
+      input,
+      out: join(dir, 'b'),
+      tokenizer,
+      plainGraph: false,
+      name: 'my-model',
+    });
+    expect(named.name).toBe('my-model');
+  });
+});
+
+/** `count` distinct extra pieces, so a hand-made llama2.c vocabulary reaches a checkpoint's size. */
+function buildPieces(count: number) {
+  return Array.from({ length: count }, (_, i) => ({ piece: `p${i}`, score: -i }));
+}

@@ -40,5 +40,6 @@ export {
 export { interleavedToHalfRows, ropeInverseFrequencies, ropeTables } from '../graph/rope.js';
 export { InlineTensorSink } from '../onnx/memory-sink.js';
 export { encodeModel, type OnnxModel } from '../onnx/onnx-model.js';
-export { ConversionError, type ConvertOptions, convertCheckpoint } from './convert-checkpoint.js';
+export { ConversionError } from './conversion-error.js';
+export { type ConvertOptions, convertCheckpoint } from './convert-checkpoint.js';
 export { ExternalDataSink } from './external-data-sink.js';

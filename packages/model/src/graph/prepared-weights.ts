@@ -78,6 +78,8 @@ export interface PrepareOptions {
   readonly maxPositions?: number;
   /** Called after each tensor, for progress. */
   readonly onTensor?: (name: string, done: number, total: number) => void;
+  /** Checked after each tensor: once aborted, rejects with its reason before the next one. */
+  readonly signal?: AbortSignal;
 }
 
 const bytesOf = (array: Float32Array | Int8Array | Uint8Array) =>
@@ -104,7 +106,10 @@ export async function prepareWeights(
 ): Promise<PreparedWeights> {
   const total = 5 + config.numLayers * (config.attentionBias ? 12 : 9);
   let done = 0;
-  const step = (name: string) => options.onTensor?.(name, ++done, total);
+  const step = (name: string) => {
+    options.onTensor?.(name, ++done, total);
+    options.signal?.throwIfAborted();
+  };
   const { hiddenSize: hidden, headDim, numHeads, numKvHeads } = config;
   const interleaved = config.ropeStyle === 'interleaved';
 

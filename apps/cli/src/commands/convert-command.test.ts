@@ -1,0 +1,171 @@
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DecoderConfig } from '@litestage/model';
+import {
+  buildLlama2cTokenizerBin,
+  createRandomWeights,
+  tinyLlama2cFile,
+  tinySentencePieceBpe,
+  writeHuggingFaceCheckpoint,
+} from '@litestage/model/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli.js';
+import { EXIT_INTERRUPTED } from '../cli-error.js';
+import type { CliIo } from '../cli-io.js';
+import { captureIo } from '../test-utils/capture-io.js';
+
+const dir = await mkdtemp(join(tmpdir(), 'litestage-convert-command-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const config: DecoderConfig = {
+  architecture: 'llama',
+  vocabSize: 320,
+  hiddenSize: 16,
+  intermediateSize: 24,
+  numLayers: 2,
+  numHeads: 2,
+  numKvHeads: 1,
+  headDim: 8,
+  rmsNormEps: 1e-5,
+  ropeTheta: 10000,
+  ropeScaling: null,
+  ropeStyle: 'half',
+  maxPositionEmbeddings: 32,
+  tieWordEmbeddings: false,
+  attentionBias: false,
+  bosTokenId: 1,
+  eosTokenIds: [2],
+};
+
+/** A Hugging Face checkpoint in a folder named like so many: "checkpoint". */
+async function hfCheckpoint(parent: string, extraConfig: Record<string, unknown> = {}) {
+  const input = join(parent, 'checkpoint');
+  await writeHuggingFaceCheckpoint(input, config, createRandomWeights(config, 2));
+  const json = JSON.parse(await readFile(join(input, 'config.json'), 'utf8'));
+  await writeFile(join(input, 'config.json'), JSON.stringify({ ...json, ...extraConfig }));
+  await writeFile(join(input, 'tokenizer.json'), tinySentencePieceBpe().tokenizerJson);
+  return input;
+}
+
+function caseDir(name: string) {
+  return mkdtemp(join(dir, `${name}-`));
+}
+
+async function run(argv: string[], io: CliIo & { out(): string; err(): string } = captureIo()) {
+  const code = await runCli(argv, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+/** Neither the bundle nor a hidden partial folder beside it. */
+async function expectNothingLeft(parent: string) {
+  expect((await readdir(parent)).filter((name) => name.includes('bundle'))).toEqual([]);
+}
+
+describe('litestage convert', () => {
+  it('names the bundle after the model, not the checkpoint folder', async () => {
+    const parent = await caseDir('name');
+    const input = await hfCheckpoint(parent, {
+      _name_or_path: 'HuggingFaceTB/SmolLM2-135M',
+    });
+    const out = join(parent, 'bundle');
+    const result = await run(['convert', input, '--out', out, '--no-plain']);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(
+      new RegExp(
+        `^${out}: SmolLM2-135M, 2 layers, fp32, quantization none, sha256:[0-9a-f]{64}\\n$`,
+      ),
+    );
+  });
+
+  it('refuses an output under a missing folder at once, with a hint', async () => {
+    const parent = await caseDir('missing');
+    const input = await hfCheckpoint(parent);
+    const result = await run(['convert', input, '--out', join(parent, 'no', 'such', 'bundle')]);
+    expect(result).toEqual({
+      code: 1,
+      out: '',
+      err:
+        `litestage: ${join(parent, 'no', 'such')}: no such folder to create the bundle in\n` +
+        'litestage: hint: create the folder first, or choose an output folder whose parent exists\n',
+    });
+  });
+
+  it('on Ctrl-C removes the unfinished bundle, says so and exits 130', async () => {
+    const parent = await caseDir('interrupt');
+    const input = await hfCheckpoint(parent);
+    const out = join(parent, 'bundle');
+    const io = captureIo();
+    const stderr = io.stderr;
+    const interrupting = {
+      ...io,
+      // The checkpoint line comes before the first tensor: Ctrl-C lands mid-conversion.
+      stderr: (text: string) => {
+        stderr(text);
+        if (text.startsWith('huggingface checkpoint')) process.emit('SIGINT', 'SIGINT');
+      },
+    };
+    const listeners = process.listenerCount('SIGINT');
+    const result = await run(['convert', input, '--out', out], interrupting);
+    expect(result.code).toBe(EXIT_INTERRUPTED);
+    expect(result.err.split('\n').at(-2)).toBe(
+      `litestage: interrupted; the unfinished bundle was removed and nothing was written to ${out}`,
+    );
+    await expect(stat(out)).rejects.toThrow();
+    await expectNothingLeft(parent);
+    expect(process.listenerCount('SIGINT')).toBe(listeners);
+  });
+
+  it('says which tokenizer a llama2.c checkpoint needs when given a tokenizer.json', async () => {
+    const parent = await caseDir('llama2c-tokenizer');
+    const input = join(parent, 'tiny.bin');
+    const { bytes } = tinyLlama2cFile({
+      dim: 8,
+      hiddenDim: 12,
+      layers: 1,
+      heads: 2,
+      kvHeads: 2,
+      vocab: 300,
+      seqLen: 16,
+      sharedClassifier: true,
+    });
+    await writeFile(input, bytes);
+    const tokenizer = join(parent, 'tokenizer.json');
+    await writeFile(tokenizer, tinySentencePieceBpe().tokenizerJson);
+    const result = await run([
+      'convert',
+      input,
+      '--tokenizer',
+      tokenizer,
+      '--out',
+      join(parent, 'bundle'),
+    ]);
+    expect(result).toEqual({
+      code: 1,
+      out: '',
+      err: `litestage: ${tokenizer}: a Hugging Face tokenizer.json, but the llama2.c checkpoint ${input} needs a llama2.c tokenizer.bin\n`,
+    });
+    await expectNothingLeft(parent);
+  });
+
+  it('says which tokenizer a Hugging Face checkpoint needs when given a tokenizer.bin', async () => {
+    const parent = await caseDir('hf-tokenizer');
+    const input = await hfCheckpoint(parent);
+    const tokenizer = join(parent, 'tok512.bin');
+    await writeFile(tokenizer, buildLlama2cTokenizerBin([]).bytes);
+    const result = await run([
+      'convert',
+      input,
+      '--tokenizer',
+      tokenizer,
+      '--out',
+      join(parent, 'bundle'),
+    ]);
+    expect(result).toEqual({
+      code: 1,
+      out: '',
+      err: `litestage: ${tokenizer}: not a Hugging Face tokenizer.json (a llama2.c tokenizer.bin?), but the Hugging Face checkpoint ${input} needs its tokenizer.json\n`,
+    });
+    await expectNothingLeft(parent);
+  });
+});
