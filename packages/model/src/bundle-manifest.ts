@@ -75,6 +75,20 @@ export const bundleManifestSchema = z.strictObject({
   createdBy: z.strictObject({ name: z.string(), version: z.string() }),
 });
 
+/** The manifest fields that restate the config, as converters write them. */
+export function manifestShape(config: DecoderConfig) {
+  return {
+    architecture: config.architecture,
+    numLayers: config.numLayers,
+    numKvHeads: config.numKvHeads,
+    headDim: config.headDim,
+    vocabSize: config.vocabSize,
+    maxPositions: config.maxPositionEmbeddings,
+    bosTokenId: config.bosTokenId,
+    eosTokenIds: config.eosTokenIds,
+  } satisfies Partial<ModelBundleManifest>;
+}
+
 export class BundleError extends LiteStageError {
   override readonly name = 'BundleError';
 }

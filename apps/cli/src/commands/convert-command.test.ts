@@ -1,10 +1,10 @@
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DecoderConfig } from '@litestage/model';
 import {
   buildLlama2cTokenizerBin,
   createRandomWeights,
+  tinyDecoderConfig,
   tinyLlama2cFile,
   tinySentencePieceBpe,
   writeHuggingFaceCheckpoint,
@@ -18,25 +18,8 @@ import { captureIo } from '../test-utils/capture-io.js';
 const dir = await mkdtemp(join(tmpdir(), 'litestage-convert-command-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const config: DecoderConfig = {
-  architecture: 'llama',
-  vocabSize: 320,
-  hiddenSize: 16,
-  intermediateSize: 24,
-  numLayers: 2,
-  numHeads: 2,
-  numKvHeads: 1,
-  headDim: 8,
-  rmsNormEps: 1e-5,
-  ropeTheta: 10000,
-  ropeScaling: null,
-  ropeStyle: 'half',
-  maxPositionEmbeddings: 32,
-  tieWordEmbeddings: false,
-  attentionBias: false,
-  bosTokenId: 1,
-  eosTokenIds: [2],
-};
+// The tiny SentencePiece tokenizer's vocabulary fits in 320 ids.
+const config = tinyDecoderConfig({ vocabSize: 320 });
 
 /** A Hugging Face checkpoint in a folder named like so many: "checkpoint". */
 async function hfCheckpoint(parent: string, extraConfig: Record<string, unknown> = {}) {
@@ -73,7 +56,7 @@ describe('litestage convert', () => {
     expect(result.code).toBe(0);
     expect(result.out).toMatch(
       new RegExp(
-        `^${out}: SmolLM2-135M, 2 layers, fp32, quantization none, sha256:[0-9a-f]{64}\\n$`,
+        `^${out}: SmolLM2-135M, 3 layers, fp32, quantization none, sha256:[0-9a-f]{64}\\n$`,
       ),
     );
   });

@@ -1,6 +1,10 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { BUNDLE_MANIFEST_FILE, type ModelBundleManifest } from '../bundle-manifest.js';
+import {
+  BUNDLE_MANIFEST_FILE,
+  type ModelBundleManifest,
+  manifestShape,
+} from '../bundle-manifest.js';
 import { openHuggingFaceCheckpoint } from '../checkpoint/hf-checkpoint.js';
 import { openLlama2cCheckpoint } from '../checkpoint/llama2c-checkpoint.js';
 import type { DecoderConfig, WeightSource } from '../decoder-config.js';
@@ -168,20 +172,13 @@ function bundleManifest(
     format: 'litestage-bundle',
     formatVersion: 1,
     name: options.name ?? checkpoint.defaultName,
-    architecture: config.architecture,
-    numLayers: config.numLayers,
-    numKvHeads: config.numKvHeads,
-    headDim: config.headDim,
-    vocabSize: config.vocabSize,
-    maxPositions: config.maxPositionEmbeddings,
+    ...manifestShape(config),
     fingerprint: written.fingerprint,
     dtype: options.dtype ?? 'fp32',
     quantization: options.quantization ?? 'none',
     graphs: written.graphs,
     propagateKv: Boolean(options.propagateKv),
     tokenizer,
-    bosTokenId: config.bosTokenId,
-    eosTokenIds: config.eosTokenIds,
     config,
     source: { format: checkpoint.format, name: basename(input) },
     createdBy: { name: '@litestage/model', version: MODEL_PACKAGE_VERSION },

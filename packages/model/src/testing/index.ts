@@ -5,7 +5,7 @@ export {
 } from '../checkpoint/hf-checkpoint-writer.js';
 export { type SafetensorsTensorInput, writeSafetensors } from '../checkpoint/safetensors.js';
 export { buildLlama2cTokenizerBin, type Llama2cPiece } from './llama2c-tokenizer-bin.js';
-export { type MemoryBundleOptions, memoryBundle, tinyDecoderConfig } from './memory-bundle.js';
+export { type MemoryBundleOptions, memoryBundle } from './memory-bundle.js';
 export { createRandomWeights, MemoryWeightSource } from './random-weights.js';
 export {
   noSkips,
@@ -15,6 +15,7 @@ export {
   type SkipFlags,
 } from './reference-forward.js';
 export { tinyLlama2cFile } from './tiny-checkpoints.js';
+export { tinyDecoderConfig } from './tiny-decoder-config.js';
 export {
   type TinyHfTokenizer,
   tinyByteLevelBpe,

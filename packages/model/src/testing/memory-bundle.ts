@@ -1,4 +1,4 @@
-import { BundleError, type ModelBundleManifest } from '../bundle-manifest.js';
+import { BundleError, type ModelBundleManifest, manifestShape } from '../bundle-manifest.js';
 import { bundleFingerprint, WeightsDigest } from '../convert/bundle-fingerprint.js';
 import type { DecoderConfig, WeightSource } from '../decoder-config.js';
 import { buildDecoderModel } from '../graph/decoder-graph.js';
@@ -51,12 +51,7 @@ export async function memoryBundle(
     format: 'litestage-bundle',
     formatVersion: 1,
     name: 'memory',
-    architecture: config.architecture,
-    numLayers: config.numLayers,
-    numKvHeads: config.numKvHeads,
-    headDim: config.headDim,
-    vocabSize: config.vocabSize,
-    maxPositions: config.maxPositionEmbeddings,
+    ...manifestShape(config),
     fingerprint: bundleFingerprint({ config, dtype, quantization }, digest.hex()),
     dtype,
     quantization,
@@ -66,8 +61,6 @@ export async function memoryBundle(
     },
     propagateKv: Boolean(options.propagateKv),
     tokenizer: { kind: 'huggingface', file: 'tokenizer.json', configFile: null },
-    bosTokenId: config.bosTokenId,
-    eosTokenIds: config.eosTokenIds,
     config,
     source: { format: 'huggingface', name: 'memory' },
     createdBy: { name: 'test', version: '0' },
@@ -80,29 +73,5 @@ export async function memoryBundle(
       if (!bytes) throw new BundleError(`memory bundle has no ${name}`);
       return bytes;
     },
-  };
-}
-
-/** A small Llama config (3 layers, hidden 32, GQA 4/2) with overrides. */
-export function tinyDecoderConfig(overrides: Partial<DecoderConfig> = {}): DecoderConfig {
-  return {
-    architecture: 'llama',
-    vocabSize: 61,
-    hiddenSize: 32,
-    intermediateSize: 48,
-    numLayers: 3,
-    numHeads: 4,
-    numKvHeads: 2,
-    headDim: 8,
-    rmsNormEps: 1e-5,
-    ropeTheta: 10000,
-    ropeScaling: null,
-    ropeStyle: 'half',
-    maxPositionEmbeddings: 64,
-    tieWordEmbeddings: false,
-    attentionBias: false,
-    bosTokenId: 1,
-    eosTokenIds: [2],
-    ...overrides,
   };
 }

@@ -4,6 +4,7 @@ import { expectedTensorShapes } from '../checkpoint/expected-tensors.js';
 import { huggingFaceConfigJson } from '../checkpoint/hf-checkpoint-writer.js';
 import { writeSafetensors } from '../checkpoint/safetensors.js';
 import type { DecoderConfig, StoredDtype } from '../decoder-config.js';
+import { tinyDecoderConfig } from './tiny-decoder-config.js';
 
 /** A deterministic uniform generator on [-1, 1) (mulberry32), so failures reproduce. */
 export function seededUniform(seed: number): () => number {
@@ -23,8 +24,7 @@ export interface TinyTensor {
 }
 
 /** A Llama-shaped config small enough to write and read in a millisecond. */
-export const TINY_LLAMA_CONFIG: DecoderConfig = {
-  architecture: 'llama',
+export const TINY_LLAMA_CONFIG: DecoderConfig = tinyDecoderConfig({
   vocabSize: 16,
   hiddenSize: 8,
   intermediateSize: 12,
@@ -32,16 +32,7 @@ export const TINY_LLAMA_CONFIG: DecoderConfig = {
   numHeads: 2,
   numKvHeads: 1,
   headDim: 4,
-  rmsNormEps: 1e-5,
-  ropeTheta: 10000,
-  ropeScaling: null,
-  ropeStyle: 'half',
-  maxPositionEmbeddings: 64,
-  tieWordEmbeddings: false,
-  attentionBias: false,
-  bosTokenId: 1,
-  eosTokenIds: [2],
-};
+});
 
 /** Random values for every tensor `config` needs, in decoder order. */
 export function tinyTensors(config: DecoderConfig, seed = 1): Map<string, TinyTensor> {
