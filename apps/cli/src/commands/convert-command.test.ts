@@ -102,16 +102,7 @@ describe('litestage convert', () => {
   it('says which tokenizer a llama2.c checkpoint needs when given a tokenizer.json', async () => {
     const parent = await caseDir('llama2c-tokenizer');
     const input = join(parent, 'tiny.bin');
-    const { bytes } = tinyLlama2cFile({
-      dim: 8,
-      hiddenDim: 12,
-      layers: 1,
-      heads: 2,
-      kvHeads: 2,
-      vocab: 300,
-      seqLen: 16,
-      sharedClassifier: true,
-    });
+    const { bytes } = tinyLlama2cFile();
     await writeFile(input, bytes);
     const tokenizer = join(parent, 'tokenizer.json');
     await writeFile(tokenizer, tinySentencePieceBpe().tokenizerJson);

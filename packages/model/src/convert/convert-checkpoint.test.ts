@@ -223,16 +223,7 @@ describe('bad input leaves no bundle behind', () => {
 
 /** A legacy llama2.c checkpoint small enough to write in a test (vocab 300, like its tokenizer). */
 async function llama2cCheckpoint(dir: string): Promise<string> {
-  const { bytes } = tinyLlama2cFile({
-    dim: 8,
-    hiddenDim: 12,
-    layers: 1,
-    heads: 2,
-    kvHeads: 2,
-    vocab: 300,
-    seqLen: 16,
-    sharedClassifier: true,
-  });
+  const { bytes } = tinyLlama2cFile();
   const file = join(dir, 'tiny-story.bin');
   await writeFile(file, bytes);
   return file;

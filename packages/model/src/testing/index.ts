@@ -14,7 +14,7 @@ export {
   type ReferenceStep,
   type SkipFlags,
 } from './reference-forward.js';
-export { tinyLlama2cFile } from './tiny-checkpoints.js';
+export { type Llama2cShape, tinyLlama2cFile } from './tiny-checkpoints.js';
 export { tinyDecoderConfig } from './tiny-decoder-config.js';
 export {
   type TinyHfTokenizer,

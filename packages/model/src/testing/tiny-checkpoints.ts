@@ -139,21 +139,40 @@ export interface Llama2cArrays {
   readonly arrays: ReadonlyArray<{ readonly name: string; readonly data: Float32Array }>;
 }
 
+/** The header of a legacy llama2.c checkpoint, as llama2.c names its fields. */
+export interface Llama2cShape {
+  readonly dim: number;
+  readonly hiddenDim: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly kvHeads: number;
+  readonly vocab: number;
+  readonly seqLen: number;
+  readonly sharedClassifier: boolean;
+}
+
+/** One layer, width 8, and a vocabulary of 300: 259 byte and special tokens and 41 more. */
+const TINY_LLAMA2C_SHAPE: Llama2cShape = {
+  dim: 8,
+  hiddenDim: 12,
+  layers: 1,
+  heads: 2,
+  kvHeads: 2,
+  vocab: 300,
+  seqLen: 16,
+  sharedClassifier: true,
+};
+
 /**
  * A legacy llama2.c file written straight from the format's description (seven int32, then
  * the fp32 arrays in run.c's order), independent of the reader under test. Every value is
  * distinct, so a tensor read from the wrong offset cannot pass for the right one.
  */
-export function tinyLlama2cFile(options: {
-  dim: number;
-  hiddenDim: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  vocab: number;
-  seqLen: number;
-  sharedClassifier: boolean;
-}): { bytes: Uint8Array; arrays: Llama2cArrays } {
+export function tinyLlama2cFile(shape: Partial<Llama2cShape> = {}): {
+  bytes: Uint8Array;
+  arrays: Llama2cArrays;
+} {
+  const options = { ...TINY_LLAMA2C_SHAPE, ...shape };
   const { dim, hiddenDim, layers, heads, kvHeads, vocab, seqLen } = options;
   const headSize = dim / heads;
   const kvDim = kvHeads * headSize;
