@@ -12,8 +12,7 @@ import {
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
 import { EXIT_INTERRUPTED } from '../cli-error.js';
-import type { CliIo } from '../cli-io.js';
-import { captureIo } from '../test-utils/capture-io.js';
+import { type CapturedIo, captureIo } from '../test-utils/capture-io.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'litestage-convert-command-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -35,7 +34,7 @@ function caseDir(name: string) {
   return mkdtemp(join(dir, `${name}-`));
 }
 
-async function run(argv: string[], io: CliIo & { out(): string; err(): string } = captureIo()) {
+async function run(argv: string[], io: CapturedIo = captureIo()) {
   const code = await runCli(argv, io);
   return { code, out: io.out(), err: io.err() };
 }
@@ -78,25 +77,21 @@ describe('litestage convert', () => {
     const parent = await caseDir('interrupt');
     const input = await hfCheckpoint(parent);
     const out = join(parent, 'bundle');
-    const io = captureIo();
-    const stderr = io.stderr;
-    const interrupting = {
-      ...io,
+    const controller = new AbortController();
+    const io = captureIo({
+      interrupt: controller.signal,
       // The checkpoint line comes before the first tensor: Ctrl-C lands mid-conversion.
-      stderr: (text: string) => {
-        stderr(text);
-        if (text.startsWith('huggingface checkpoint')) process.emit('SIGINT', 'SIGINT');
+      onStderr: (text) => {
+        if (text.startsWith('huggingface checkpoint')) controller.abort();
       },
-    };
-    const listeners = process.listenerCount('SIGINT');
-    const result = await run(['convert', input, '--out', out], interrupting);
+    });
+    const result = await run(['convert', input, '--out', out], io);
     expect(result.code).toBe(EXIT_INTERRUPTED);
     expect(result.err.split('\n').at(-2)).toBe(
       `litestage: interrupted; the unfinished bundle was removed and nothing was written to ${out}`,
     );
     await expect(stat(out)).rejects.toThrow();
     await expectNothingLeft(parent);
-    expect(process.listenerCount('SIGINT')).toBe(listeners);
   });
 
   it('says which tokenizer a llama2.c checkpoint needs when given a tokenizer.json', async () => {

@@ -3,6 +3,7 @@ import { CheckpointError, ConversionError, convertCheckpoint } from '@litestage/
 import type { Command } from 'commander';
 import { CliError, EXIT_INTERRUPTED } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
+import { interruptSignal, isAbortOf } from '../interrupt-signal.js';
 import type { CommandModule } from './command-module.js';
 import { oneOf } from './option-parsers.js';
 
@@ -69,7 +70,7 @@ export const convertCommand: CommandModule = {
       .action(async (checkpoint: string, flags: ConvertFlags) => {
         let last = '';
         const onProgress = (message: string) => {
-          if (io.isTTY) {
+          if (io.stderrIsTTY ?? io.isTTY) {
             io.stderr(`\r\u001b[2K${message}`);
             last = message;
           } else if (!message.startsWith('[')) {
@@ -77,9 +78,7 @@ export const convertCommand: CommandModule = {
           }
         };
         // Ctrl-C stops the conversion at the next tensor; it removes what it wrote.
-        const controller = new AbortController();
-        const interrupt = () => controller.abort();
-        process.once('SIGINT', interrupt);
+        const interrupt = interruptSignal(io);
         try {
           const manifest = await convertCheckpoint({
             input: checkpoint,
@@ -89,7 +88,7 @@ export const convertCommand: CommandModule = {
             plainGraph: flags.plain,
             propagateKv: Boolean(flags.kvPropagate),
             onProgress,
-            signal: controller.signal,
+            signal: interrupt.signal,
             ...(flags.tokenizer === undefined ? {} : { tokenizer: flags.tokenizer }),
             ...(flags.name === undefined ? {} : { name: flags.name }),
           });
@@ -99,7 +98,7 @@ export const convertCommand: CommandModule = {
           );
         } catch (error) {
           if (last) io.stderr('\n');
-          if (controller.signal.aborted) {
+          if (isAbortOf(error, interrupt.signal)) {
             throw new CliError(
               `interrupted; the unfinished bundle was removed and nothing was written to ${flags.out}`,
               { exitCode: EXIT_INTERRUPTED },
@@ -107,7 +106,7 @@ export const convertCommand: CommandModule = {
           }
           throw error;
         } finally {
-          process.removeListener('SIGINT', interrupt);
+          interrupt.release();
         }
       });
   },
