@@ -1,5 +1,4 @@
-import { BundleError } from '@litestage/model';
-import { CheckpointError, ConversionError, convertCheckpoint } from '@litestage/model/convert';
+import { convertCheckpoint } from '@litestage/model/convert';
 import type { Command } from 'commander';
 import { CliError, EXIT_INTERRUPTED } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
@@ -15,15 +14,6 @@ interface ConvertFlags {
   plain: boolean;
   kvPropagate?: boolean;
   name?: string;
-}
-
-/** Errors of the checkpoint or bundle: the user's input, so one line without a stack. */
-export function isInputError(error: unknown): error is Error {
-  return (
-    error instanceof CheckpointError ||
-    error instanceof ConversionError ||
-    error instanceof BundleError
-  );
 }
 
 export const convertCommand: CommandModule = {
