@@ -1,7 +1,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { basename } from 'node:path';
 import { nodeRuntimeVersions } from '@litestage/backend-node';
-import type { Question } from '@litestage/core';
+import { defaultKvPolicy, KV_POLICIES, type KvPolicy, type Question } from '@litestage/core';
 import { serializeProfile } from '@litestage/profile';
 import { openRuntime, type Runtime } from '@litestage/runtime';
 import {
@@ -42,7 +42,7 @@ interface SearchFlags {
   epsilon: number;
   latency: 'measured' | 'model';
   maxBudget?: number;
-  kvPolicy?: 'reprefill' | 'reuse' | 'propagate';
+  kvPolicy?: KvPolicy;
   earlyExit: boolean;
   thresholds?: number[];
   window: number;
@@ -113,7 +113,7 @@ export const searchCommand: CommandModule = {
       .option(
         '--kv-policy <policy>',
         'KV cache across stages (default: propagate for a bundle built for it, else reprefill)',
-        oneOf(['reprefill', 'reuse', 'propagate'] as const),
+        oneOf(KV_POLICIES),
       )
       .option('--no-early-exit', 'skip the early-exit threshold step')
       .option(
@@ -176,8 +176,7 @@ export const searchCommand: CommandModule = {
         const display = new SearchProgressDisplay(io);
         let pool: WorkerPoolEvaluator | undefined;
         try {
-          const kvPolicy =
-            flags.kvPolicy ?? (runtime.manifest.propagateKv ? 'propagate' : 'reprefill');
+          const kvPolicy = flags.kvPolicy ?? defaultKvPolicy(runtime.manifest);
           const baseProfile = runtime.fullDepthProfile({ kvPolicy });
           const earlyExit = flags.earlyExit
             ? { confidence: 'maxProb' as const, window: flags.window }
