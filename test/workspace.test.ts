@@ -96,6 +96,7 @@ describe('workspace layout', () => {
         'packages/search',
         'packages/tasks',
         'tooling/bench',
+        'tooling/fixtures',
         'tooling/tsconfig',
       ].sort(),
     );
@@ -154,6 +155,27 @@ describe.each([...manifests])('%s', (dir, manifest) => {
     for (const [name, range] of Object.entries(all)) {
       if (catalog.has(name)) expect(range, name).toBe('catalog:');
     }
+  });
+});
+
+describe('test suites', () => {
+  const withTests = workspaceDirs.filter((dir) => existsSync(join(root, dir, 'vitest.config.ts')));
+
+  it.each(withTests)('%s leaves data-suite tests (*.data.test.ts) to pnpm test:data', (dir) => {
+    const config = readFileSync(join(root, dir, 'vitest.config.ts'), 'utf8');
+    expect(config).toContain("exclude: [...configDefaults.exclude, 'src/**/*.data.test.ts']");
+  });
+
+  it("keeps data-suite tests where vitest.data.config.ts looks: a package's src/", () => {
+    const config = readFileSync(join(root, 'vitest.data.config.ts'), 'utf8');
+    expect(config).toContain("include: ['{packages,apps,tooling}/*/src/**/*.data.test.ts']");
+    const dataTests = workspaceDirs.flatMap((dir) =>
+      readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.data.test.ts') && !file.includes('node_modules'))
+        .map((file) => `${dir}/${file}`),
+    );
+    expect(dataTests.length).toBeGreaterThan(0);
+    for (const file of dataTests) expect(file).toMatch(/^[a-z]+\/[a-z-]+\/src\//);
   });
 });
 

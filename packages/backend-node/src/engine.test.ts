@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   type BundleSource,
   createEngine,
@@ -13,6 +12,7 @@ import {
   type StepResult,
   type TaskFormat,
 } from '@litestage/core';
+import { fixturePath } from '@litestage/fixtures';
 import { Llama2cTokenizer } from '@litestage/model';
 import { convertCheckpoint } from '@litestage/model/convert';
 import { openBundle } from '@litestage/model/node';
@@ -21,7 +21,7 @@ import type { Profile } from '@litestage/profile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeBackend } from './node-backend.js';
 
-const data = fileURLToPath(new URL('../../../../shared/data/stories260k/', import.meta.url));
+const data = fixturePath('stories260k');
 const dir = await mkdtemp(join(tmpdir(), 'litestage-engine-'));
 const tokenizer = Llama2cTokenizer.fromBytes(
   new Uint8Array(await readFile(join(data, 'tok512.bin'))),

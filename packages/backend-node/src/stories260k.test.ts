@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TextStreamer } from '@litestage/core';
+import { fixturePath } from '@litestage/fixtures';
 import { loadBundleTokenizer } from '@litestage/model';
 import { convertCheckpoint, openLlama2cCheckpoint } from '@litestage/model/convert';
 import { openBundle } from '@litestage/model/node';
@@ -10,7 +10,7 @@ import { ReferenceModel } from '@litestage/model/testing';
 import { afterAll, expect, it } from 'vitest';
 import { nodeBackend } from './node-backend.js';
 
-const data = fileURLToPath(new URL('../../../../shared/data/stories260k/', import.meta.url));
+const data = fixturePath('stories260k');
 const dir = await mkdtemp(join(tmpdir(), 'litestage-stories-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 

@@ -1,12 +1,12 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from '@litestage/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
 import { captureIo } from '../test-utils/capture-io.js';
 
-const stories = fileURLToPath(new URL('../../../../../shared/data/stories260k/', import.meta.url));
+const stories = fixturePath('stories260k');
 const dir = await mkdtemp(join(tmpdir(), 'litestage-convert-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
 

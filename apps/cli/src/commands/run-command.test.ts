@@ -1,12 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from '@litestage/fixtures';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
 import { type CaptureOptions, captureIo, interruptAt } from '../test-utils/capture-io.js';
 
-const stories = fileURLToPath(new URL('../../../../../shared/data/stories260k/', import.meta.url));
+const stories = fixturePath('stories260k');
 const dir = await mkdtemp(join(tmpdir(), 'litestage-run-'));
 const bundle = join(dir, 'stories');
 const dataset = join(dir, 'questions.jsonl');

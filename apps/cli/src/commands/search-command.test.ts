@@ -1,13 +1,13 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from '@litestage/fixtures';
 import { parseProfile } from '@litestage/profile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
 import { type CaptureOptions, captureIo, interruptAt } from '../test-utils/capture-io.js';
 
-const stories = fileURLToPath(new URL('../../../../../shared/data/stories260k/', import.meta.url));
+const stories = fixturePath('stories260k');
 const dir = await mkdtemp(join(tmpdir(), 'litestage-search-'));
 const bundle = join(dir, 'stories');
 const calib = join(dir, 'calib.jsonl');

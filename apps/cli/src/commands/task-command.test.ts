@@ -1,14 +1,13 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from '@litestage/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli.js';
 import { captureIo } from '../test-utils/capture-io.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'litestage-task-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
-const sharedData = fileURLToPath(new URL('../../../../../shared/data/', import.meta.url));
 
 async function run(...argv: string[]) {
   const io = captureIo();
@@ -60,13 +59,14 @@ describe('litestage task export', () => {
   });
 
   it('writes a real dataset subset to a file', async () => {
-    const out = join(dir, 'obqa.jsonl');
-    const file = join(sharedData, 'tinythinker/obqa/original/test.jsonl');
+    // The committed CSQA slice; task-command.data.test.ts exports from OBQA.
+    const out = join(dir, 'csqa.jsonl');
+    const file = fixturePath('tinythinker/csqa/original/dev_rand_split.first-40.jsonl');
     const result = await run(
       'task',
       'export',
       '--task',
-      'obqa',
+      'csqa',
       '--file',
       file,
       '--limit',
@@ -83,7 +83,7 @@ describe('litestage task export', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(records).toHaveLength(7);
-    expect(records.every((r) => r.options.length === 4 && r.gold === undefined)).toBe(true);
+    expect(records.every((r) => r.options.length === 5 && r.gold === undefined)).toBe(true);
   });
 
   it('reports bad requests on one line', async () => {

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from '@litestage/fixtures';
 import { describe, expect, it } from 'vitest';
 import { EMBED_TOKENS, FINAL_NORM, LM_HEAD, layerTensorNames } from '../decoder-config.js';
 import { expectCheckpointError } from '../test-utils/expect-checkpoint-error.js';
@@ -9,9 +9,7 @@ import { tinyLlama2cFile } from '../testing/tiny-checkpoints.js';
 import { expectedTensorShapes } from './expected-tensors.js';
 import { openLlama2cCheckpoint } from './llama2c-checkpoint.js';
 
-const STORIES_260K = fileURLToPath(
-  new URL('../../../../../shared/data/stories260k/stories260K.bin', import.meta.url),
-);
+const STORIES_260K = fixturePath('stories260k/stories260K.bin');
 
 describe('openLlama2cCheckpoint on stories260K', () => {
   it('reads the header into a Llama config with interleaved rope', async () => {

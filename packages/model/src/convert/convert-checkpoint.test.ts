@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LiteStageError } from '@litestage/errors';
+import { fixturePath } from '@litestage/fixtures';
 import { describe, expect, it } from 'vitest';
 import { loadBundleTokenizer } from '../bundle-tokenizer.js';
 import { writeHuggingFaceCheckpoint } from '../checkpoint/hf-checkpoint-writer.js';
@@ -15,7 +15,7 @@ import { tinySentencePieceBpe } from '../testing/tiny-hf-tokenizers.js';
 import { ConversionError } from './conversion-error.js';
 import { convertCheckpoint } from './convert-checkpoint.js';
 
-const stories = fileURLToPath(new URL('../../../../../shared/data/stories260k/', import.meta.url));
+const stories = fixturePath('stories260k');
 
 const config: DecoderConfig = {
   architecture: 'llama',

@@ -1,17 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from '@litestage/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomTexts } from '../test-utils/random-texts.js';
 import { streamDecode } from '../test-utils/stream-decode.js';
 import { buildLlama2cTokenizerBin, type Llama2cPiece } from '../testing/llama2c-tokenizer-bin.js';
 import { Llama2cTokenizer } from './llama2c-tokenizer.js';
 
-const stories260k = new URL('../../../../../shared/data/stories260k/', import.meta.url);
-const tokenizerPath = fileURLToPath(new URL('tok512.bin', stories260k));
+const tokenizerPath = fixturePath('stories260k/tok512.bin');
 const tokenizerBytes = new Uint8Array(readFileSync(tokenizerPath));
-const greedyText = readFileSync(new URL('expected_greedy_200.txt', stories260k), 'utf8');
+const greedyText = readFileSync(fixturePath('stories260k/expected_greedy_200.txt'), 'utf8');
 const tok512 = Llama2cTokenizer.fromBytes(tokenizerBytes, {
   vocabSize: 512,
   source: tokenizerPath,

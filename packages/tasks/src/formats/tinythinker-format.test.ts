@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { Question } from '@litestage/core';
+import { fixturePath } from '@litestage/fixtures';
 import { describe, expect, it } from 'vitest';
 import { parseDataset } from '../datasets/real-datasets.js';
-import { sharedFile } from '../test-utils/shared-data.js';
+import { expectTinyThinkerExemplars } from '../test-utils/expect-tinythinker-exemplars.js';
 import { readTinyThinkerExemplars } from './few-shot.js';
 import { getTaskFormat, listTaskFormats, registerTaskFormat } from './format-registry.js';
 import { createTinyThinkerFormat, renderTinyThinkerQuestion } from './tinythinker-format.js';
 
-const csqaDev = sharedFile('tinythinker/csqa/original/dev_rand_split.jsonl');
+const csqaDev = fixturePath('tinythinker/csqa/original/dev_rand_split.first-40.jsonl');
 const firstCsqaLine = readFileSync(csqaDev, 'utf8').split('\n')[0] as string;
 
 const question: Question = {
@@ -84,22 +85,13 @@ describe('the TinyThinker format', () => {
 });
 
 describe('few-shot preambles from TinyThinker exemplars', () => {
-  it.each(['csqa', 'obqa', 'strategyqa'])('reads the real %s exemplars', (name) => {
-    const file = sharedFile(`tinythinker/${name}/prompt/${name}_cot.json`);
-    const examples = readTinyThinkerExemplars(readFileSync(file, 'utf8'), file);
-    expect(examples.length).toBeGreaterThanOrEqual(7);
-    for (const example of examples) {
-      const [recall, analyze, summarize] = example.outputs;
-      expect(recall.length).toBeGreaterThan(0);
-      expect(analyze).toMatch(/^For option A, .*so it is (right|wrong)\.$/);
-      expect(analyze.match(/For option [A-Z], /g)).toHaveLength(example.question.options.length);
-      expect(summarize).toBe(`So the answer is option ${example.question.answer}.`);
-      expect(analyze).toContain(`For option ${example.question.answer}, `);
-    }
+  // OBQA's exemplars are not committed: tinythinker-format.data.test.ts reads them.
+  it.each(['csqa', 'strategyqa'])('reads the real %s exemplars', (name) => {
+    expectTinyThinkerExemplars(fixturePath(`tinythinker/${name}/prompt/${name}_cot.json`));
   });
 
   it('puts solved examples before the question', () => {
-    const file = sharedFile('tinythinker/csqa/prompt/csqa_cot.json');
+    const file = fixturePath('tinythinker/csqa/prompt/csqa_cot.json');
     const examples = readTinyThinkerExemplars(readFileSync(file, 'utf8'), file);
     const format = createTinyThinkerFormat({ fewShot: examples.slice(0, 2) });
     const prompt = format.stagePrompt(question, []);
