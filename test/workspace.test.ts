@@ -158,6 +158,17 @@ describe.each([...manifests])('%s', (dir, manifest) => {
   });
 });
 
+/** The `*.data.test.ts` files under `dir` (relative to the root), outside installs and builds. */
+function dataTestsUnder(dir: string): string[] {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    if (entry.isDirectory()) {
+      const skipped = ['node_modules', 'dist', '.turbo'].includes(entry.name);
+      return skipped ? [] : dataTestsUnder(`${dir}/${entry.name}`);
+    }
+    return entry.name.endsWith('.data.test.ts') ? [`${dir}/${entry.name}`] : [];
+  });
+}
+
 describe('test suites', () => {
   const withTests = workspaceDirs.filter((dir) => existsSync(join(root, dir, 'vitest.config.ts')));
 
@@ -169,11 +180,7 @@ describe('test suites', () => {
   it("keeps data-suite tests where vitest.data.config.ts looks: a package's src/", () => {
     const config = readFileSync(join(root, 'vitest.data.config.ts'), 'utf8');
     expect(config).toContain("include: ['{packages,apps,tooling}/*/src/**/*.data.test.ts']");
-    const dataTests = workspaceDirs.flatMap((dir) =>
-      readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
-        .filter((file) => file.endsWith('.data.test.ts') && !file.includes('node_modules'))
-        .map((file) => `${dir}/${file}`),
-    );
+    const dataTests = workspaceDirs.flatMap((dir) => dataTestsUnder(dir));
     expect(dataTests.length).toBeGreaterThan(0);
     for (const file of dataTests) expect(file).toMatch(/^[a-z]+\/[a-z-]+\/src\//);
   });

@@ -61,7 +61,7 @@ describe('litestage task export', () => {
   it('writes a real dataset subset to a file', async () => {
     // The committed CSQA slice; task-command.data.test.ts exports from OBQA.
     const out = join(dir, 'csqa.jsonl');
-    const file = fixturePath('tinythinker/csqa/original/dev_rand_split.first-40.jsonl');
+    const file = fixturePath('tinythinker/csqa/original/first-40/dev_rand_split.jsonl');
     const result = await run(
       'task',
       'export',

@@ -6,8 +6,8 @@ import { parseDataset, type RealDatasetName } from './real-datasets.js';
 
 // Slices of the real files (the full ones are read by real-datasets.data.test.ts).
 const files = {
-  csqaDev: fixturePath('tinythinker/csqa/original/dev_rand_split.first-40.jsonl'),
-  strategyTrain: fixturePath('strategyqa/strategyqa_train.first-40.json'),
+  csqaDev: fixturePath('tinythinker/csqa/original/first-40/dev_rand_split.jsonl'),
+  strategyTrain: fixturePath('strategyqa/first-40/strategyqa_train.json'),
 };
 const read = (file: string) => readFileSync(file, 'utf8');
 const parse = (dataset: RealDatasetName, text: string, lenient = false) =>

@@ -8,7 +8,7 @@ import { readTinyThinkerExemplars } from './few-shot.js';
 import { getTaskFormat, listTaskFormats, registerTaskFormat } from './format-registry.js';
 import { createTinyThinkerFormat, renderTinyThinkerQuestion } from './tinythinker-format.js';
 
-const csqaDev = fixturePath('tinythinker/csqa/original/dev_rand_split.first-40.jsonl');
+const csqaDev = fixturePath('tinythinker/csqa/original/first-40/dev_rand_split.jsonl');
 const firstCsqaLine = readFileSync(csqaDev, 'utf8').split('\n')[0] as string;
 
 const question: Question = {

@@ -31,7 +31,7 @@ describe('collectTaskQuestions', () => {
 
   it('splits a real file into disjoint calib and test parts', async () => {
     // The first 40 lines of CSQA dev; node.data.test.ts splits the whole file.
-    const file = fixturePath('tinythinker/csqa/original/dev_rand_split.first-40.jsonl');
+    const file = fixturePath('tinythinker/csqa/original/first-40/dev_rand_split.jsonl');
     const calib = await collectTaskQuestions({ task: 'csqa', file, split: 'calib' });
     const test = await collectTaskQuestions({ task: 'csqa', file, split: 'test' });
     const all = await collectTaskQuestions({ task: 'csqa', file });
