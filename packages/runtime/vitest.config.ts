@@ -1,9 +1,11 @@
-import { defineProject } from 'vitest/config';
+import { configDefaults, defineProject } from 'vitest/config';
 
 export default defineProject({
   test: {
     name: 'runtime',
     include: ['src/**/*.test.ts'],
+    // Data-suite tests need the data folder: `pnpm test:data` runs them.
+    exclude: [...configDefaults.exclude, 'src/**/*.data.test.ts'],
     // Generous: CI machines are small and shared; speed is measured by benchmarks, not here.
     testTimeout: 60_000,
   },
