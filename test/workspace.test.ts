@@ -41,7 +41,7 @@ const ownRules: Record<string, string[]> = {
   '@litestage/profile': [],
   '@litestage/sampler': [],
   '@litestage/core': ['@litestage/profile', '@litestage/sampler'],
-  '@litestage/tasks': ['@litestage/core', '@litestage/profile'],
+  '@litestage/tasks': ['@litestage/core', '@litestage/profile', '@litestage/sampler'],
   // The Node entry's worker threads open their sessions through `@litestage/runtime`.
   '@litestage/search': [
     '@litestage/core',

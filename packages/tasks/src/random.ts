@@ -1,3 +1,5 @@
+import { SeededRandom } from '@litestage/sampler';
+
 /**
  * Small deterministic helpers: the same seed gives the same numbers on every platform,
  * which is what makes exports byte-for-byte reproducible.
@@ -14,25 +16,21 @@ export function hashString(text: string): number {
 }
 
 /**
- * Seeded picks, shuffles and samples (mulberry32 over a number or a hashed string seed): what
- * the synthetic world and question selection draw. Not the sampler's `SeededRandom`, which
- * draws tokens: this one's sequence is part of the synthetic task's definition and must
- * never change.
+ * Seeded picks, shuffles and samples (the sampler's mulberry32 over a number or a hashed
+ * string seed): what the synthetic world and question selection draw. The sequence is part
+ * of the synthetic task's definition and must never change (the synthetic tests pin it).
  */
 export class SeededPicker {
-  private state: number;
+  // The sampler's mulberry32: one implementation of the generator, two uses of it.
+  private readonly random: SeededRandom;
 
   constructor(seed: number | string) {
-    this.state = typeof seed === 'number' ? seed >>> 0 : hashString(seed);
+    this.random = new SeededRandom(typeof seed === 'number' ? seed >>> 0 : hashString(seed));
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.random.next();
   }
 
   /** Uniform integer in [0, n). */
