@@ -8,6 +8,7 @@ it('exports exactly the public API of @litestage/model', async () => {
       "BundleError",
       "HuggingFaceTokenizer",
       "Llama2cTokenizer",
+      "TokenizerError",
       "bundleManifestSchema",
       "loadBundleTokenizer",
       "parseBundleManifest",

@@ -15,3 +15,4 @@ export {
   type HuggingFaceTokenizerOptions,
 } from './tokenizers/hf-tokenizer.js';
 export { Llama2cTokenizer, type Llama2cTokenizerOptions } from './tokenizers/llama2c-tokenizer.js';
+export { TokenizerError } from './tokenizers/tokenizer-error.js';

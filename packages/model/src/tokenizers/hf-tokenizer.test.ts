@@ -1,5 +1,6 @@
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { TextStreamer } from '@litestage/core';
+import { LiteStageError } from '@litestage/errors';
 import { describe, expect, it } from 'vitest';
 import { randomTexts } from '../test-utils/random-texts.js';
 import { streamDecode } from '../test-utils/stream-decode.js';
@@ -9,6 +10,7 @@ import {
   tinySentencePieceBpe,
 } from '../testing/tiny-hf-tokenizers.js';
 import { HuggingFaceTokenizer } from './hf-tokenizer.js';
+import { TokenizerError } from './tokenizer-error.js';
 
 /** Words, spaces, punctuation space cleanup touches, and 2-, 3- and 4-byte characters. */
 const proseAlphabet = [..."the  andOc.,'sm!?\n", 'é', '日', '🦙'];
@@ -211,6 +213,15 @@ describe('HuggingFaceTokenizer errors', () => {
     expect(() =>
       HuggingFaceTokenizer.fromJson(files.tokenizerJson, { config: '[]', source: 'models/x' }),
     ).toThrow('models/x: tokenizer_config.json must hold a JSON object');
+  });
+
+  it('throws TokenizerErrors, which the CLI prints as a user error without a stack', () => {
+    expect(() => HuggingFaceTokenizer.fromJson('{"model":', { source: 'models/x' })).toThrow(
+      TokenizerError,
+    );
+    expect(() => HuggingFaceTokenizer.fromJson('{"model":', { source: 'models/x' })).toThrow(
+      LiteStageError,
+    );
   });
 
   it('names the source when the library cannot load the tokenizer', () => {

@@ -1,5 +1,6 @@
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import type { Tokenizer } from '@litestage/core';
+import { TokenizerError } from './tokenizer-error.js';
 
 export interface HuggingFaceTokenizerOptions {
   /** Text of `tokenizer_config.json`: bos_token, eos_token, add_bos_token, clean_up_tokenization_spaces. */
@@ -120,7 +121,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
     try {
       library = new HfTokenizer(tokenizerObject, flattenTokenFields(config));
     } catch (error) {
-      throw new Error(
+      throw new TokenizerError(
         `${source}: cannot load tokenizer.json with @huggingface/tokenizers: ${errorMessage(error)}`,
         { cause: error },
       );
@@ -129,14 +130,15 @@ export class HuggingFaceTokenizer implements Tokenizer {
     // (Typed here: the library's .d.ts imports TokenizerModel in a way NodeNext cannot follow.)
     const modelVocab: readonly string[] | undefined = library.model?.vocab;
     const vocabSize = modelVocab?.length ?? 0;
-    if (vocabSize === 0) throw new Error(`${source}: tokenizer.json has an empty vocabulary`);
+    if (vocabSize === 0)
+      throw new TokenizerError(`${source}: tokenizer.json has an empty vocabulary`);
 
     const idOfConfigToken = (field: 'bos_token' | 'eos_token'): number | undefined => {
       const content = tokenContent(config[field]);
       if (content === undefined) return undefined;
       const id = library.token_to_id(content);
       if (id === undefined) {
-        throw new Error(
+        throw new TokenizerError(
           `${source}: tokenizer_config.json names ${field} ${JSON.stringify(content)}, which is not in tokenizer.json's vocabulary`,
         );
       }
@@ -153,7 +155,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
     }
     for (const id of [...(bosTokenId === undefined ? [] : [bosTokenId]), ...eosTokenIds]) {
       if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
-        throw new Error(
+        throw new TokenizerError(
           `${source}: special token id ${id} is outside the vocabulary (0..${vocabSize - 1})`,
         );
       }
@@ -185,7 +187,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
     // The library yields undefined ids for pieces it cannot map when the model has no unk token.
     const unknown = ids.findIndex((id) => !Number.isInteger(id));
     if (unknown >= 0) {
-      throw new Error(
+      throw new TokenizerError(
         `${this.source}: cannot encode ${JSON.stringify(text.slice(0, 40))}: piece ${JSON.stringify(tokens[unknown])} ` +
           'has no id and the vocabulary has no unk token',
       );
@@ -235,12 +237,12 @@ function parseJsonObject(text: string, source: string, fileName: string): Record
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${source}: ${fileName} is not valid JSON: ${errorMessage(error)}`, {
+    throw new TokenizerError(`${source}: ${fileName} is not valid JSON: ${errorMessage(error)}`, {
       cause: error,
     });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new Error(`${source}: ${fileName} must hold a JSON object`);
+    throw new TokenizerError(`${source}: ${fileName} must hold a JSON object`);
   }
   return value as Record<string, unknown>;
 }

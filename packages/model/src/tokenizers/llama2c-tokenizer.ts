@@ -1,4 +1,5 @@
 import type { Tokenizer } from '@litestage/core';
+import { TokenizerError } from './tokenizer-error.js';
 
 export interface Llama2cTokenizerOptions {
   /** Number of tokens in the file: the checkpoint header's vocab_size (its absolute value). */
@@ -65,19 +66,19 @@ export class Llama2cTokenizer implements Tokenizer {
   static fromBytes(bytes: Uint8Array, options: Llama2cTokenizerOptions): Llama2cTokenizer {
     const { vocabSize, source } = options;
     if (!Number.isInteger(vocabSize) || vocabSize <= 0) {
-      throw new Error(
+      throw new TokenizerError(
         `${source}: vocabSize must be a positive integer (the checkpoint's vocab_size), got ${vocabSize}`,
       );
     }
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     if (bytes.byteLength < 4) {
-      throw new Error(
+      throw new TokenizerError(
         `${source}: truncated llama2.c tokenizer: ${bytes.byteLength} bytes, too short for the max_token_length header`,
       );
     }
     const maxTokenLength = view.getInt32(0, true);
     if (maxTokenLength <= 0) {
-      throw new Error(
+      throw new TokenizerError(
         `${source}: not a llama2.c tokenizer: max_token_length is ${maxTokenLength}, expected a positive length`,
       );
     }
@@ -86,7 +87,7 @@ export class Llama2cTokenizer implements Tokenizer {
     let offset = 4;
     for (let id = 0; id < vocabSize; id++) {
       if (offset + 8 > bytes.byteLength) {
-        throw new Error(
+        throw new TokenizerError(
           `${source}: truncated llama2.c tokenizer: the file ends at byte ${bytes.byteLength} inside token ${id} of ${vocabSize}; ` +
             'it is cut short, or holds fewer tokens than the checkpoint says (vocabSize)',
         );
@@ -96,13 +97,13 @@ export class Llama2cTokenizer implements Tokenizer {
       offset += 8;
       // A piece longer than the header's maximum would overflow run.c's merge buffer: the file is corrupt.
       if (length < 0 || length > maxTokenLength) {
-        throw new Error(
+        throw new TokenizerError(
           `${source}: corrupt llama2.c tokenizer: token ${id} (at byte ${offset - 4}) has length ${length}, ` +
             `outside 0..${maxTokenLength} (max_token_length)`,
         );
       }
       if (offset + length > bytes.byteLength) {
-        throw new Error(
+        throw new TokenizerError(
           `${source}: truncated llama2.c tokenizer: token ${id} of ${vocabSize} needs ${length} bytes at byte ${offset} ` +
             `but the file ends at byte ${bytes.byteLength}; it is cut short, or holds fewer tokens than vocabSize`,
         );
@@ -111,7 +112,7 @@ export class Llama2cTokenizer implements Tokenizer {
       offset += length;
     }
     if (offset !== bytes.byteLength) {
-      throw new Error(
+      throw new TokenizerError(
         `${source}: ${bytes.byteLength - offset} bytes are left over after ${vocabSize} tokens; ` +
           'the file holds more tokens than vocabSize (check the checkpoint header) or is not a llama2.c tokenizer',
       );
@@ -196,7 +197,7 @@ export class Llama2cTokenizer implements Tokenizer {
   private byteTokenId(byte: number): number {
     const id = byte + BYTE_TOKEN_OFFSET;
     if (id >= this.vocabSize) {
-      throw new Error(
+      throw new TokenizerError(
         `${this.source}: cannot encode byte 0x${byte.toString(16).padStart(2, '0')}: ` +
           `its byte-fallback token ${id} is outside the vocabulary of ${this.vocabSize} tokens`,
       );
