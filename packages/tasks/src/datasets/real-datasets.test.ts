@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fixturePath } from '@litestage/fixtures';
 import { describe, expect, it } from 'vitest';
+import { expectCsqaDev, expectStrategyQaTrain } from '../test-utils/expect-real-datasets.js';
 import { DatasetError } from './dataset-error.js';
 import { parseDataset, type RealDatasetName } from './real-datasets.js';
 
@@ -15,35 +16,11 @@ const parse = (dataset: RealDatasetName, text: string, lenient = false) =>
 
 describe('real datasets', () => {
   it('reads the first 40 CommonsenseQA dev questions, of 5 options', () => {
-    const { questions, skipped } = parseDataset('csqa', read(files.csqaDev), {
-      source: files.csqaDev,
-    });
-    expect(questions).toHaveLength(40);
-    expect(skipped).toEqual([]);
-    expect(questions.every((q) => q.options.length === 5 && /^[A-E]$/.test(q.answer ?? ''))).toBe(
-      true,
-    );
-    expect(questions[0]).toEqual({
-      id: '1afa02df02c908a558b4036e80242fac',
-      question:
-        'A revolving door is convenient for two direction travel, but it also serves as a security measure at a what?',
-      options: ['bank', 'library', 'department store', 'mall', 'new york'],
-      answer: 'A',
-    });
+    expectCsqaDev(files.csqaDev, 40);
   });
 
   it('reads the first 40 StrategyQA train questions as options A/B', () => {
-    const { questions } = parseDataset('strategyqa', read(files.strategyTrain), {
-      source: files.strategyTrain,
-    });
-    expect(questions).toHaveLength(40);
-    expect(questions[0]).toEqual({
-      id: 'strategyqa_train-0',
-      question: 'Is Saturn named after king of gods in Greek mythology?',
-      options: ['yes', 'no'],
-      answer: 'B',
-    });
-    expect(questions.filter((q) => q.answer === 'A')).toHaveLength(22);
+    expectStrategyQaTrain(files.strategyTrain, 40, 22);
   });
 });
 

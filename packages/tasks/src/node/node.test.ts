@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fixturePath } from '@litestage/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseQuestionRecords } from '../question-record.js';
+import { expectCsqaCalibTestSplit } from '../test-utils/expect-calib-test-split.js';
 import { collectTaskQuestions, loadDataset, recordsToJsonl, writeFileAtomic } from './index.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'litestage-tasks-'));
@@ -31,23 +32,10 @@ describe('collectTaskQuestions', () => {
 
   it('splits a real file into disjoint calib and test parts', async () => {
     // The first 40 lines of CSQA dev; node.data.test.ts splits the whole file.
-    const file = fixturePath('tinythinker/csqa/original/first-40/dev_rand_split.jsonl');
-    const calib = await collectTaskQuestions({ task: 'csqa', file, split: 'calib' });
-    const test = await collectTaskQuestions({ task: 'csqa', file, split: 'test' });
-    const all = await collectTaskQuestions({ task: 'csqa', file });
-    expect(calib.records.length + test.records.length).toBe(40);
-    expect(all.records).toHaveLength(40);
-    const calibIds = new Set(calib.records.map((r) => r.id));
-    expect(test.records.some((r) => calibIds.has(r.id))).toBe(false);
-    const limited = await collectTaskQuestions({
-      task: 'csqa',
-      file,
-      split: 'test',
-      limit: 10,
-      seed: 3,
-    });
-    expect(limited.records).toHaveLength(10);
-    expect(limited.records.every((r) => !calibIds.has(r.id))).toBe(true);
+    await expectCsqaCalibTestSplit(
+      fixturePath('tinythinker/csqa/original/first-40/dev_rand_split.jsonl'),
+      40,
+    );
   });
 
   it('explains what it cannot do', async () => {
@@ -65,20 +53,10 @@ describe('collectTaskQuestions', () => {
 
 describe('parseQuestionRecords', () => {
   it('names the line of a bad record', () => {
-    const good = JSON.stringify({
-      id: 'a',
-      task: 't',
-      question: 'q',
-      options: ['x', 'y'],
-      answer: 'B',
-    });
-    const bad = JSON.stringify({
-      id: 'b',
-      task: 't',
-      question: 'q',
-      options: ['x', 'y'],
-      answer: 'C',
-    });
+    const record = (id: string, answer: string) =>
+      JSON.stringify({ id, task: 't', question: 'q', options: ['x', 'y'], answer });
+    const good = record('a', 'B');
+    const bad = record('b', 'C');
     expect(() => parseQuestionRecords(`${good}\n${bad}\n`, 'd.jsonl')).toThrow(
       'd.jsonl:2: "answer" "C" is not one of the option labels',
     );
