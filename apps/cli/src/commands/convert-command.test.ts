@@ -1,5 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   buildLlama2cTokenizerBin,
@@ -9,13 +8,11 @@ import {
   tinySentencePieceBpe,
   writeHuggingFaceCheckpoint,
 } from '@litestage/model/testing';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../cli.js';
+import { describe, expect, it } from 'vitest';
 import { EXIT_INTERRUPTED } from '../cli-error.js';
-import { type CapturedIo, captureIo } from '../test-utils/capture-io.js';
+import { run, runWith, testFolder } from '../test-utils/run-cli-captured.js';
 
-const dir = await mkdtemp(join(tmpdir(), 'litestage-convert-command-'));
-afterAll(() => rm(dir, { recursive: true, force: true }));
+const dir = await testFolder('convert-command');
 
 // The tiny SentencePiece tokenizer's vocabulary fits in 320 ids.
 const config = tinyDecoderConfig({ vocabSize: 320 });
@@ -34,14 +31,28 @@ function caseDir(name: string) {
   return mkdtemp(join(dir, `${name}-`));
 }
 
-async function run(argv: string[], io: CapturedIo = captureIo()) {
-  const code = await runCli(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
-
 /** Neither the bundle nor a hidden partial folder beside it. */
 async function expectNothingLeft(parent: string) {
   expect((await readdir(parent)).filter((name) => name.includes('bundle'))).toEqual([]);
+}
+
+/** Converts `input` with a tokenizer of the other kind: one line naming the right one, no bundle. */
+async function expectTokenizerRefused(
+  parent: string,
+  input: string,
+  tokenizer: string,
+  message: string,
+) {
+  const result = await run(
+    'convert',
+    input,
+    '--tokenizer',
+    tokenizer,
+    '--out',
+    join(parent, 'bundle'),
+  );
+  expect(result).toEqual({ code: 1, out: '', err: `litestage: ${message}\n` });
+  await expectNothingLeft(parent);
 }
 
 describe('litestage convert', () => {
@@ -51,7 +62,7 @@ describe('litestage convert', () => {
       _name_or_path: 'HuggingFaceTB/SmolLM2-135M',
     });
     const out = join(parent, 'bundle');
-    const result = await run(['convert', input, '--out', out, '--no-plain']);
+    const result = await run('convert', input, '--out', out, '--no-plain');
     expect(result.code).toBe(0);
     expect(result.out).toMatch(
       new RegExp(
@@ -63,7 +74,7 @@ describe('litestage convert', () => {
   it('refuses an output under a missing folder at once, with a hint', async () => {
     const parent = await caseDir('missing');
     const input = await hfCheckpoint(parent);
-    const result = await run(['convert', input, '--out', join(parent, 'no', 'such', 'bundle')]);
+    const result = await run('convert', input, '--out', join(parent, 'no', 'such', 'bundle'));
     expect(result).toEqual({
       code: 1,
       out: '',
@@ -78,14 +89,14 @@ describe('litestage convert', () => {
     const input = await hfCheckpoint(parent);
     const out = join(parent, 'bundle');
     const controller = new AbortController();
-    const io = captureIo({
+    const interruptMidConversion = {
       interrupt: controller.signal,
       // The checkpoint line comes before the first tensor: Ctrl-C lands mid-conversion.
-      onStderr: (text) => {
+      onStderr: (text: string) => {
         if (text.startsWith('huggingface checkpoint')) controller.abort();
       },
-    });
-    const result = await run(['convert', input, '--out', out], io);
+    };
+    const result = await runWith(interruptMidConversion, 'convert', input, '--out', out);
     expect(result.code).toBe(EXIT_INTERRUPTED);
     expect(result.err.split('\n').at(-2)).toBe(
       `litestage: interrupted; the unfinished bundle was removed and nothing was written to ${out}`,
@@ -101,20 +112,12 @@ describe('litestage convert', () => {
     await writeFile(input, bytes);
     const tokenizer = join(parent, 'tokenizer.json');
     await writeFile(tokenizer, tinySentencePieceBpe().tokenizerJson);
-    const result = await run([
-      'convert',
+    await expectTokenizerRefused(
+      parent,
       input,
-      '--tokenizer',
       tokenizer,
-      '--out',
-      join(parent, 'bundle'),
-    ]);
-    expect(result).toEqual({
-      code: 1,
-      out: '',
-      err: `litestage: ${tokenizer}: a Hugging Face tokenizer.json, but the llama2.c checkpoint ${input} needs a llama2.c tokenizer.bin\n`,
-    });
-    await expectNothingLeft(parent);
+      `${tokenizer}: a Hugging Face tokenizer.json, but the llama2.c checkpoint ${input} needs a llama2.c tokenizer.bin`,
+    );
   });
 
   it('says which tokenizer a Hugging Face checkpoint needs when given a tokenizer.bin', async () => {
@@ -122,19 +125,11 @@ describe('litestage convert', () => {
     const input = await hfCheckpoint(parent);
     const tokenizer = join(parent, 'tok512.bin');
     await writeFile(tokenizer, buildLlama2cTokenizerBin([]).bytes);
-    const result = await run([
-      'convert',
+    await expectTokenizerRefused(
+      parent,
       input,
-      '--tokenizer',
       tokenizer,
-      '--out',
-      join(parent, 'bundle'),
-    ]);
-    expect(result).toEqual({
-      code: 1,
-      out: '',
-      err: `litestage: ${tokenizer}: not a Hugging Face tokenizer.json (a llama2.c tokenizer.bin?), but the Hugging Face checkpoint ${input} needs its tokenizer.json\n`,
-    });
-    await expectNothingLeft(parent);
+      `${tokenizer}: not a Hugging Face tokenizer.json (a llama2.c tokenizer.bin?), but the Hugging Face checkpoint ${input} needs its tokenizer.json`,
+    );
   });
 });

@@ -1,33 +1,16 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fixturePath } from '@litestage/fixtures';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../cli.js';
-import { captureIo } from '../test-utils/capture-io.js';
+import { describe, expect, it } from 'vitest';
+import { run, testFolder } from '../test-utils/run-cli-captured.js';
+import { convertStories, stories } from '../test-utils/stories-bundle.js';
 
-const stories = fixturePath('stories260k');
-const dir = await mkdtemp(join(tmpdir(), 'litestage-convert-'));
-afterAll(() => rm(dir, { recursive: true, force: true }));
-
-async function run(...argv: string[]) {
-  const io = captureIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const dir = await testFolder('convert');
 
 describe('litestage convert and generate', () => {
   const bundle = join(dir, 'stories');
 
   it("converts stories260K and reproduces llama2.c's greedy output from the command line", async () => {
-    const converted = await run(
-      'convert',
-      join(stories, 'stories260K.bin'),
-      '--tokenizer',
-      join(stories, 'tok512.bin'),
-      '--out',
-      bundle,
-    );
+    const converted = await convertStories(bundle);
     expect(converted.code).toBe(0);
     expect(converted.out).toMatch(
       /stories260K, 5 layers, fp32, quantization none, sha256:[0-9a-f]{64}\n$/,
@@ -49,26 +32,19 @@ describe('litestage convert and generate', () => {
   });
 
   it('continues a prompt, and a skip set changes the text', async () => {
-    const full = await run(
-      'generate',
-      '--bundle',
-      bundle,
-      '--prompt',
-      'Once upon a time',
-      '--max-new-tokens',
-      '30',
-    );
-    const skipped = await run(
-      'generate',
-      '--bundle',
-      bundle,
-      '--prompt',
-      'Once upon a time',
-      '--max-new-tokens',
-      '30',
-      '--skip',
-      '0.attn,4.ffn',
-    );
+    const continueOnce = (...extraArgs: string[]) =>
+      run(
+        'generate',
+        '--bundle',
+        bundle,
+        '--prompt',
+        'Once upon a time',
+        '--max-new-tokens',
+        '30',
+        ...extraArgs,
+      );
+    const full = await continueOnce();
+    const skipped = await continueOnce('--skip', '0.attn,4.ffn');
     expect(full.code).toBe(0);
     expect(full.out.length).toBeGreaterThan(20);
     expect(skipped.code).toBe(0);
@@ -76,39 +52,21 @@ describe('litestage convert and generate', () => {
   });
 
   it('samples reproducibly with a seed', async () => {
-    const a = await run(
-      'generate',
-      '--bundle',
-      bundle,
-      '--temperature',
-      '0.9',
-      '--seed',
-      '4',
-      '--max-new-tokens',
-      '25',
-    );
-    const b = await run(
-      'generate',
-      '--bundle',
-      bundle,
-      '--temperature',
-      '0.9',
-      '--seed',
-      '4',
-      '--max-new-tokens',
-      '25',
-    );
-    const c = await run(
-      'generate',
-      '--bundle',
-      bundle,
-      '--temperature',
-      '0.9',
-      '--seed',
-      '5',
-      '--max-new-tokens',
-      '25',
-    );
+    const sample = (seed: string) =>
+      run(
+        'generate',
+        '--bundle',
+        bundle,
+        '--temperature',
+        '0.9',
+        '--seed',
+        seed,
+        '--max-new-tokens',
+        '25',
+      );
+    const a = await sample('4');
+    const b = await sample('4');
+    const c = await sample('5');
     expect(a.out).toBe(b.out);
     expect(a.out).not.toBe(c.out);
   });

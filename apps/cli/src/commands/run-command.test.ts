@@ -1,55 +1,26 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fixturePath } from '@litestage/fixtures';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../cli.js';
-import { type CaptureOptions, captureIo, interruptAt } from '../test-utils/capture-io.js';
+import { describe, expect, it } from 'vitest';
+import { interruptAt } from '../test-utils/capture-io.js';
+import { run, runWith } from '../test-utils/run-cli-captured.js';
+import { storiesWithQuestions } from '../test-utils/stories-bundle.js';
 
-const stories = fixturePath('stories260k');
-const dir = await mkdtemp(join(tmpdir(), 'litestage-run-'));
-const bundle = join(dir, 'stories');
-const dataset = join(dir, 'questions.jsonl');
-afterAll(() => rm(dir, { recursive: true, force: true }));
+const { dir, bundle, questions: dataset } = await storiesWithQuestions('run', 'test');
 
-async function run(...argv: string[]) {
-  return runWith({}, ...argv);
-}
-
-async function runWith(options: CaptureOptions, ...argv: string[]) {
-  const io = captureIo(options);
-  const code = await runCli(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
-
-beforeAll(async () => {
-  const converted = await run(
-    'convert',
-    join(stories, 'stories260K.bin'),
-    '--tokenizer',
-    join(stories, 'tok512.bin'),
-    '--out',
+/** Asks the stories bundle one two-option question, with `answer` as its gold label. */
+function askWhichIsRed(answer: string) {
+  return run(
+    'run',
+    '--bundle',
     bundle,
-    '--no-plain',
+    '--question',
+    'Which is red?',
+    '--options',
+    'apple|sky',
+    '--answer',
+    answer,
   );
-  expect(converted.code).toBe(0);
-  expect(
-    (
-      await run(
-        'task',
-        'export',
-        '--task',
-        'synthetic',
-        '--split',
-        'test',
-        '--limit',
-        '3',
-        '--out',
-        dataset,
-      )
-    ).code,
-  ).toBe(0);
-});
+}
 
 describe('litestage run without --bundle', () => {
   it('answers with the demo reasoner of @litestage/demo-model', async () => {
@@ -67,17 +38,7 @@ describe('litestage run without --bundle', () => {
 // stories260K tells stories rather than reasoning: these tests check the pipeline, not accuracy.
 describe('litestage run', () => {
   it('answers one question through every stage', async () => {
-    const { code, out } = await run(
-      'run',
-      '--bundle',
-      bundle,
-      '--question',
-      'Which is red?',
-      '--options',
-      'apple|sky',
-      '--answer',
-      'A',
-    );
+    const { code, out } = await askWhichIsRed('A');
     expect(code).toBe(0);
     expect(out).toMatch(
       /^Recall: .*\nAnalyze: .*\nSummarize: .*\n(answer [AB]|no answer \((missing|ambiguous|out-of-range)\)), (correct|wrong); \d+ ms: recall \d+ tokens/,
@@ -214,17 +175,7 @@ describe('litestage run, as a new user meets it', () => {
 
   it("checks --answer against the options' labels", async () => {
     for (const answer of ['d', 'Z', 'C']) {
-      const result = await run(
-        'run',
-        '--bundle',
-        bundle,
-        '--question',
-        'Which is red?',
-        '--options',
-        'apple|sky',
-        '--answer',
-        answer,
-      );
+      const result = await askWhichIsRed(answer);
       expect(result.code).toBe(1);
       expect(result.err).toBe(
         `litestage: --answer "${answer}" is not one of the options' labels (A, B)\n`,

@@ -1,59 +1,12 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fixturePath } from '@litestage/fixtures';
 import { parseProfile } from '@litestage/profile';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../cli.js';
-import { type CaptureOptions, captureIo, interruptAt } from '../test-utils/capture-io.js';
+import { describe, expect, it } from 'vitest';
+import { interruptAt } from '../test-utils/capture-io.js';
+import { run, runWith } from '../test-utils/run-cli-captured.js';
+import { storiesWithQuestions } from '../test-utils/stories-bundle.js';
 
-const stories = fixturePath('stories260k');
-const dir = await mkdtemp(join(tmpdir(), 'litestage-search-'));
-const bundle = join(dir, 'stories');
-const calib = join(dir, 'calib.jsonl');
-afterAll(() => rm(dir, { recursive: true, force: true }));
-
-async function run(...argv: string[]) {
-  return runWith({}, ...argv);
-}
-
-async function runWith(options: CaptureOptions, ...argv: string[]) {
-  const io = captureIo(options);
-  const code = await runCli(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
-
-beforeAll(async () => {
-  expect(
-    (
-      await run(
-        'convert',
-        join(stories, 'stories260K.bin'),
-        '--tokenizer',
-        join(stories, 'tok512.bin'),
-        '--out',
-        bundle,
-        '--no-plain',
-      )
-    ).code,
-  ).toBe(0);
-  expect(
-    (
-      await run(
-        'task',
-        'export',
-        '--task',
-        'synthetic',
-        '--split',
-        'calib',
-        '--limit',
-        '3',
-        '--out',
-        calib,
-      )
-    ).code,
-  ).toBe(0);
-});
+const { dir, bundle, questions: calib } = await storiesWithQuestions('search', 'calib');
 
 // stories260K does not reason, so its accuracy is 0 and every budget is feasible: these
 // tests check the pipeline (evaluator, latency model, checkpoint, profile), not the method.
@@ -71,6 +24,17 @@ describe('litestage search', () => {
     '0.5',
     '--out',
     out,
+  ];
+  // `run` with the searched profile against full depth, on the calibration questions.
+  const compareArgs = [
+    'run',
+    '--bundle',
+    bundle,
+    '--profile',
+    out,
+    '--dataset',
+    calib,
+    '--compare-full',
   ];
 
   it('writes a valid profile with its provenance and keeps a checkpoint', async () => {
@@ -194,18 +158,7 @@ describe('litestage search', () => {
   });
 
   it('exits 130 from an interrupted comparison, and says so', async () => {
-    const result = await runWith(
-      interruptAt('1/3 questions'),
-      'run',
-      '--bundle',
-      bundle,
-      '--profile',
-      out,
-      '--dataset',
-      calib,
-      '--compare-full',
-      '--json',
-    );
+    const result = await runWith(interruptAt('1/3 questions'), ...compareArgs, '--json');
     expect(result.code).toBe(130);
     const parsed = JSON.parse(result.out);
     expect(parsed.interrupted).toBe(true);
@@ -214,16 +167,7 @@ describe('litestage search', () => {
   });
 
   it('compares a profile with full depth on the same questions', async () => {
-    const result = await run(
-      'run',
-      '--bundle',
-      bundle,
-      '--profile',
-      out,
-      '--dataset',
-      calib,
-      '--compare-full',
-    );
+    const result = await run(...compareArgs);
     expect(result.code).toBe(0);
     expect(result.err).toMatch(/^3\/3 questions\b/m);
     expect(result.out).toMatch(

@@ -1,34 +1,27 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixturePath } from '@litestage/fixtures';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../cli.js';
-import { captureIo } from '../test-utils/capture-io.js';
+import { describe, expect, it } from 'vitest';
+import { expectDatasetExport } from '../test-utils/expect-dataset-export.js';
+import { run, testFolder } from '../test-utils/run-cli-captured.js';
 
-const dir = await mkdtemp(join(tmpdir(), 'litestage-task-'));
-afterAll(() => rm(dir, { recursive: true, force: true }));
-
-async function run(...argv: string[]) {
-  const io = captureIo();
-  const code = await runCli(argv, io);
-  return { code, out: io.out(), err: io.err() };
-}
+const dir = await testFolder('task');
 
 describe('litestage task export', () => {
   it('prints synthetic questions as JSONL with three gold stage texts', async () => {
-    const { code, out, err } = await run(
-      'task',
-      'export',
-      '--task',
-      'synthetic',
-      '--split',
-      'train',
-      '--limit',
-      '5',
-      '--seed',
-      '1',
-    );
+    const exportFive = () =>
+      run(
+        'task',
+        'export',
+        '--task',
+        'synthetic',
+        '--split',
+        'train',
+        '--limit',
+        '5',
+        '--seed',
+        '1',
+      );
+    const { code, out, err } = await exportFive();
     expect(code).toBe(0);
     expect(err).toBe('');
     const lines = out.trimEnd().split('\n');
@@ -43,47 +36,18 @@ describe('litestage task export', () => {
       expect(Object.keys(record.gold)).toEqual(['recall', 'analyze', 'summarize']);
       expect(record.gold.summarize).toBe(`So the answer is option ${record.answer}.`);
     }
-    const again = await run(
-      'task',
-      'export',
-      '--task',
-      'synthetic',
-      '--split',
-      'train',
-      '--limit',
-      '5',
-      '--seed',
-      '1',
-    );
+    const again = await exportFive();
     expect(again.out).toBe(out);
   });
 
   it('writes a real dataset subset to a file', async () => {
     // The committed CSQA slice; task-command.data.test.ts exports from OBQA.
-    const out = join(dir, 'csqa.jsonl');
-    const file = fixturePath('tinythinker/csqa/original/first-40/dev_rand_split.jsonl');
-    const result = await run(
-      'task',
-      'export',
-      '--task',
+    await expectDatasetExport(
+      dir,
       'csqa',
-      '--file',
-      file,
-      '--limit',
-      '7',
-      '--seed',
-      '2',
-      '--out',
-      out,
+      fixturePath('tinythinker/csqa/original/first-40/dev_rand_split.jsonl'),
+      5,
     );
-    expect(result.code).toBe(0);
-    expect(result.err).toBe(`wrote 7 questions to ${out}\n`);
-    const records = (await readFile(out, 'utf8'))
-      .trimEnd()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(records).toHaveLength(7);
-    expect(records.every((r) => r.options.length === 5 && r.gold === undefined)).toBe(true);
   });
 
   it('reports bad requests on one line', async () => {
