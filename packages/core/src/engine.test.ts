@@ -57,13 +57,13 @@ function sayingSession(
   );
 }
 
-function profileWith(
-  overrides: {
-    skip?: Record<string, string[]>;
-    kvPolicy?: Profile['runtime']['kvPolicy'];
-    earlyExit?: Record<string, Profile['stages'][string]['earlyExit']>;
-  } = {},
-): Profile {
+interface ProfileOverrides {
+  skip?: Record<string, string[]>;
+  kvPolicy?: Profile['runtime']['kvPolicy'];
+  earlyExit?: Record<string, Profile['stages'][string]['earlyExit']>;
+}
+
+function profileWith(overrides: ProfileOverrides = {}): Profile {
   const base = fullDepthProfile(
     MANIFEST,
     format,
@@ -82,6 +82,13 @@ function profileWith(
       ]),
     ),
   };
+}
+
+/** Runs the question through `session` with the test format and a profile with `overrides`. */
+function runQuestion(session: ScriptedSession, overrides: ProfileOverrides = {}) {
+  return createEngine({ session, tokenizer, format, profile: profileWith(overrides) }).run(
+    question,
+  );
 }
 
 describe('the engine', () => {
@@ -128,9 +135,7 @@ describe('the engine', () => {
   it('gives each stage its own skip set, in prefill too unless the profile says otherwise', async () => {
     const skip = { think: ['0.attn'], answer: ['1.ffn', '0.ffn'] };
     const session = sayingSession([' a\n', ' B\n']);
-    await createEngine({ session, tokenizer, format, profile: profileWith({ skip }) }).run(
-      question,
-    );
+    await runQuestion(session, { skip });
     const masks = session.steps.map((s) => JSON.stringify(s.request.skip));
     expect(masks[0]).toBe(JSON.stringify({ attn: [true, false], ffn: [false, false] }));
     expect(masks.at(-1)).toBe(JSON.stringify({ attn: [false, false], ffn: [true, true] }));
@@ -153,12 +158,7 @@ describe('the engine', () => {
 
   it('with the reuse policy feeds only the new part of each prompt', async () => {
     const session = sayingSession([' so\n', ' B\n']);
-    await createEngine({
-      session,
-      tokenizer,
-      format,
-      profile: profileWith({ kvPolicy: 'reuse' }),
-    }).run(question);
+    await runQuestion(session, { kvPolicy: 'reuse' });
     const secondStage = session.steps.find((s, i) => i > 0 && s.request.tokens.length > 1);
     // "why?\nT:" + " so" were fed; the "\n" token was only sampled, then "A:" follows.
     expect(tokenizer.decode(secondStage?.request.tokens ?? [])).toBe('\nA:');
@@ -170,17 +170,10 @@ describe('the engine', () => {
     const session = new ScriptedSession(() =>
       step++ < 2 ? logitsFor(V, id('z')) : logitsFor(V, 2),
     );
-    const result = await createEngine({ session, tokenizer, format, profile: profileWith() }).run(
-      question,
-    );
+    const result = await runQuestion(session);
     expect(result.stages[0]).toMatchObject({ text: 'zz', tokens: 2, exitReason: 'eos' });
     const rambling = new ScriptedSession(() => logitsFor(V, id('q')));
-    const long = await createEngine({
-      session: rambling,
-      tokenizer,
-      format,
-      profile: profileWith(),
-    }).run(question);
+    const long = await runQuestion(rambling);
     expect(long.stages.map((s) => [s.tokens, s.exitReason])).toEqual([
       [12, 'max-tokens'],
       [4, 'max-tokens'],
@@ -249,9 +242,9 @@ describe('stage text and token events', () => {
 
   it('refuses a prompt longer than the model positions', async () => {
     const session = new ScriptedSession(() => logitsFor(V, id('q')), { maxPositions: 4 });
-    await expect(
-      createEngine({ session, tokenizer, format, profile: profileWith() }).run(question),
-    ).rejects.toThrow(/the think prompt is 8 tokens; this model supports 4 positions/);
+    await expect(runQuestion(session)).rejects.toThrow(
+      /the think prompt is 8 tokens; this model supports 4 positions/,
+    );
   });
 });
 
@@ -267,12 +260,7 @@ describe('early exit in the engine', () => {
       const session = sayingSession([' abcdefg', ' B\n'], { p: (step) => p[step] ?? 0.9 });
       const earlyExit = { think: { confidence, window: 3, threshold } };
       // For maxLogit the confidences are log(p): window means -0.47, then -0.84 <= log(0.5).
-      const result = await createEngine({
-        session,
-        tokenizer,
-        format,
-        profile: profileWith({ earlyExit }),
-      }).run(question);
+      const result = await runQuestion(session, { earlyExit });
       // Steps 0..3 generate " ", "a", "b", "c"; step 3 (the 4th) triggers the exit and is dropped.
       expect(result.stages[0]).toMatchObject({ text: 'ab', tokens: 3, exitReason: 'early-exit' });
       // The text of the exited stage is passed on to the next stage.
@@ -284,12 +272,7 @@ describe('early exit in the engine', () => {
   it('never exits before the window is full', async () => {
     const session = sayingSession([' ab\n', ' B\n'], { p: () => 0.05 });
     const earlyExit = { think: { confidence: 'maxProb' as const, window: 5, threshold: 0.5 } };
-    const result = await createEngine({
-      session,
-      tokenizer,
-      format,
-      profile: profileWith({ earlyExit }),
-    }).run(question);
+    const result = await runQuestion(session, { earlyExit });
     expect(result.stages[0]).toMatchObject({ text: 'ab', exitReason: 'stop-string' });
   });
 });
