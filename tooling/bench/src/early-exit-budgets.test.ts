@@ -130,9 +130,10 @@ describe('stageEndings and tokensSaved', () => {
 
   it('saves the mean tokens without early exit minus those with it', () => {
     const stages = ['recall', 'analyze'];
-    expect(tokensSaved(stageEndings(withExit, stages), stageEndings(withoutExit, stages))).toEqual(
-      { recall: 20, analyze: 10 },
-    );
+    expect(tokensSaved(stageEndings(withExit, stages), stageEndings(withoutExit, stages))).toEqual({
+      recall: 20,
+      analyze: 10,
+    });
   });
 });
 

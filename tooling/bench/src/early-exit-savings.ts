@@ -36,11 +36,15 @@ const has = (flag: string) => process.argv.includes(flag);
 const profilePath = arg('--profile');
 const profile = parseProfile(await readFile(profilePath, 'utf8'), { source: profilePath });
 const ranking = profile.provenance?.ranking.entries.map((e) => e.id);
-if (!ranking) throw new Error(`${profilePath} has no provenance ranking to take heavier budgets from`);
-if (has('--window') !== has('--threshold'))
-  throw new Error('--window and --threshold go together');
+if (!ranking)
+  throw new Error(`${profilePath} has no provenance ranking to take heavier budgets from`);
+if (has('--window') !== has('--threshold')) throw new Error('--window and --threshold go together');
 const fallback: EarlyExitSettings | null = has('--window')
-  ? { confidence: 'maxProb', window: Number(arg('--window')), threshold: Number(arg('--threshold')) }
+  ? {
+      confidence: 'maxProb',
+      window: Number(arg('--window')),
+      threshold: Number(arg('--threshold')),
+    }
   : null;
 const threads = Number(arg('--threads', '1'));
 const runtime = await openRuntime({
