@@ -111,9 +111,15 @@ class NodeModelSession implements ModelSession {
     private readonly gated: ort.InferenceSession,
     /** The plain graph is loaded on first use: most runs never need it. */
     private readonly loadPlain: (() => Promise<ort.InferenceSession>) | null,
+    /**
+     * The search graph (cosine outputs), loaded on the first step that asks for cosines;
+     * null for version-1 bundles, whose gated graph has the cosine outputs itself.
+     */
+    private readonly loadSearch: (() => Promise<ort.InferenceSession>) | null,
   ) {}
 
   private plain: Promise<ort.InferenceSession> | null = null;
+  private search: Promise<ort.InferenceSession> | null = null;
 
   createSequence(): Sequence {
     return new NodeSequence(
@@ -186,9 +192,9 @@ class NodeModelSession implements ModelSession {
       feeds[`past_key.${j}`] = sequence.keys[j] as ort.Tensor;
       feeds[`past_value.${j}`] = sequence.values[j] as ort.Tensor;
     }
-    if (usePlain && this.loadPlain) this.plain ??= this.loadPlain();
-    const session = usePlain && this.plain ? await this.plain : this.gated;
-    const outputs = await session.run(feeds);
+    const withCosines = Boolean(request.withCosines) && !usePlain;
+    const session = await this.sessionFor(usePlain, withCosines);
+    const outputs = await session.run(feeds, this.fetched(session, withCosines));
     sequence.extend(
       start,
       t,
@@ -199,7 +205,7 @@ class NodeModelSession implements ModelSession {
     const result: StepResult = {
       logits: logits.data as Float32Array,
       positions: logits.dims[1] as number,
-      ...(request.withCosines && !usePlain
+      ...(withCosines
         ? {
             cosAttn: perLayer(outputs.cos_attn as ort.Tensor, numLayers, t),
             cosFfn: perLayer(outputs.cos_ffn as ort.Tensor, numLayers, t),
@@ -209,9 +215,33 @@ class NodeModelSession implements ModelSession {
     return result;
   }
 
+  /** The graph a step runs on: plain, search (for cosines) or the gated run graph. */
+  private async sessionFor(plain: boolean, withCosines: boolean): Promise<ort.InferenceSession> {
+    if (plain && this.loadPlain) {
+      this.plain ??= this.loadPlain();
+      return this.plain;
+    }
+    if (withCosines && this.loadSearch) {
+      this.search ??= this.loadSearch();
+      return this.search;
+    }
+    return this.gated;
+  }
+
+  /**
+   * The outputs a step fetches: the cosines only when asked for (a version-1 gated graph
+   * still computes them, inside its `If` branches, but they are not copied out).
+   */
+  private fetched(session: ort.InferenceSession, withCosines: boolean): readonly string[] {
+    return withCosines
+      ? session.outputNames
+      : session.outputNames.filter((name) => name !== 'cos_attn' && name !== 'cos_ffn');
+  }
+
   async dispose(): Promise<void> {
     await this.gated.release();
     if (this.plain) await (await this.plain).release();
+    if (this.search) await (await this.search).release();
   }
 }
 
@@ -290,7 +320,9 @@ export const nodeBackend: Backend = {
         const gated = await create(bundle.manifest.graphs.gated, opts);
         const plainGraph = bundle.manifest.graphs.plain;
         const loadPlain = plainGraph ? () => create(plainGraph, opts) : null;
-        return new NodeModelSession(bundle.manifest, provider, gated, loadPlain);
+        const searchGraph = bundle.manifest.graphs.search;
+        const loadSearch = searchGraph ? () => create(searchGraph, opts) : null;
+        return new NodeModelSession(bundle.manifest, provider, gated, loadPlain, loadSearch);
       } catch (error) {
         failures.push(
           `${provider}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,

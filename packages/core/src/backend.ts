@@ -6,7 +6,8 @@
 /** What a backend needs to know about a bundle to run it; `@litestage/model` reads it. */
 export interface BundleManifest {
   readonly format: 'litestage-bundle';
-  readonly formatVersion: 1;
+  /** 2 adds `graphs.search`; a version-1 bundle's gated graph carries the cosine outputs. */
+  readonly formatVersion: 1 | 2;
   readonly name: string;
   readonly architecture: string;
   readonly numLayers: number;
@@ -19,8 +20,16 @@ export interface BundleManifest {
   readonly dtype: 'fp32' | 'fp16';
   readonly quantization: 'none' | 'int8' | 'int4';
   readonly graphs: {
-    /** The `If`-gated graph with skip inputs and cosine outputs. */
+    /**
+     * The `If`-gated graph with skip inputs, for runs: without cosine outputs when the bundle
+     * has a search graph, with them in bundles older than the search graph.
+     */
     readonly gated: BundleGraph;
+    /**
+     * The gated graph plus the per-sub-layer cosine outputs the search's ranking reads
+     * (same weights); absent in version-1 bundles.
+     */
+    readonly search?: BundleGraph;
     /** The same weights without gates or cosines, when built (for measuring what gating costs). */
     readonly plain: BundleGraph | null;
   };

@@ -50,7 +50,7 @@ const configSchema = z.strictObject({
 
 export const bundleManifestSchema = z.strictObject({
   format: z.literal('litestage-bundle'),
-  formatVersion: z.literal(1),
+  formatVersion: z.union([z.literal(1), z.literal(2)]),
   name: z.string().min(1),
   architecture: z.string().min(1),
   numLayers: positiveInt,
@@ -61,7 +61,11 @@ export const bundleManifestSchema = z.strictObject({
   fingerprint: modelFingerprintSchema,
   dtype: z.enum(['fp32', 'fp16']),
   quantization: z.enum(['none', 'int8', 'int4']),
-  graphs: z.strictObject({ gated: graphSchema, plain: graphSchema.nullable() }),
+  graphs: z.strictObject({
+    gated: graphSchema,
+    plain: graphSchema.nullable(),
+    search: graphSchema.optional(),
+  }),
   propagateKv: z.boolean(),
   tokenizer: z.strictObject({
     kind: z.enum(['llama2c', 'huggingface']),
@@ -113,6 +117,11 @@ export function parseBundleManifest(text: string, location: string): ModelBundle
     );
   }
   const manifest = result.data as ModelBundleManifest;
+  if ((manifest.formatVersion === 2) !== (manifest.graphs.search !== undefined)) {
+    throw new BundleError(
+      `${location}/${BUNDLE_MANIFEST_FILE}: graphs.search belongs to format version 2 bundles, and only to them`,
+    );
+  }
   if (manifest.numLayers !== manifest.config.numLayers) {
     throw new BundleError(
       `${location}/${BUNDLE_MANIFEST_FILE}: numLayers disagrees with config.numLayers`,

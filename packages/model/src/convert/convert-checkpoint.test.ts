@@ -66,15 +66,18 @@ describe('convertCheckpoint', () => {
       'model.onnx',
       'model.onnx.data',
       'model.plain.onnx',
+      'model.search.onnx',
       'tokenizer.json',
       'tokenizer_config.json',
     ]);
     const bundle = await openBundle(out);
     expect(bundle.manifest).toEqual(manifest);
     expect(manifest).toMatchObject({
+      formatVersion: 2,
       numLayers: 2,
       architecture: 'llama',
       source: { format: 'huggingface' },
+      graphs: { search: { file: 'model.search.onnx', externalData: 'model.onnx.data' } },
     });
     const tokenizer = await loadBundleTokenizer(bundle);
     expect(tokenizer.decode(tokenizer.encode('hello world'))).toBe('hello world');
@@ -93,6 +96,22 @@ describe('convertCheckpoint', () => {
     expect(await readFile(join(dir, 'a', 'model.onnx.data'))).toEqual(
       await readFile(join(dir, 'b', 'model.onnx.data')),
     );
+  });
+
+  it('writes a manifest that reads back as version 1 without its search graph, but not as version 2', async () => {
+    const dir = await tempDir();
+    const input = await hfCheckpoint(join(dir, 'ckpt'));
+    const out = join(dir, 'bundle');
+    const { search: _, ...oldGraphs } = (await convertCheckpoint({ input, out })).graphs;
+    const manifestFile = join(out, 'litestage.json');
+    const current = JSON.parse(await readFile(manifestFile, 'utf8'));
+    await writeFile(
+      manifestFile,
+      JSON.stringify({ ...current, formatVersion: 1, graphs: oldGraphs }),
+    );
+    expect((await openBundle(out)).manifest.graphs.search).toBeUndefined();
+    await writeFile(manifestFile, JSON.stringify({ ...current, graphs: oldGraphs }));
+    await expect(openBundle(out)).rejects.toThrow(/graphs\.search belongs to format version 2/);
   });
 
   it('refuses to overwrite an existing folder', async () => {

@@ -54,7 +54,8 @@ interface OpenedCheckpoint {
 const DATA_FILE = 'model.onnx.data';
 
 /**
- * Converts a checkpoint into a bundle folder: `litestage.json`, `model.onnx` (gated),
+ * Converts a checkpoint into a bundle folder: `litestage.json`, `model.onnx` (gated, for
+ * runs), `model.search.onnx` (gated, with the cosine outputs the search ranks by),
  * `model.plain.onnx` (optional), the shared `model.onnx.data`, and the tokenizer. The output
  * folder is checked before any work; everything is written into a hidden folder beside
  * `out` and renamed into place at the end, so a failed or aborted conversion leaves nothing
@@ -142,20 +143,22 @@ async function writeWeightsAndGraphs(
   const weightsHex = await sink.close();
 
   const propagateKv = Boolean(options.propagateKv);
-  const writeGraph = async (file: string, gated: boolean) => {
+  const writeGraph = async (file: string, gated: boolean, cosines = false) => {
     options.signal?.throwIfAborted();
     const model = buildDecoderModel(config, prepared, sink.initializers, {
       producerVersion: MODEL_PACKAGE_VERSION,
       propagateKv,
       gated,
+      cosines,
     });
     await writeFile(join(folder, file), encodeModel(model));
     return { file, externalData: DATA_FILE };
   };
   const gated = await writeGraph('model.onnx', true);
+  const search = await writeGraph('model.search.onnx', true, true);
   const plain = (options.plainGraph ?? true) ? await writeGraph('model.plain.onnx', false) : null;
   return {
-    graphs: { gated, plain },
+    graphs: { gated, plain, search },
     fingerprint: bundleFingerprint({ config, dtype, quantization }, weightsHex),
   };
 }
@@ -170,7 +173,7 @@ function bundleManifest(
   const { config } = checkpoint;
   return {
     format: 'litestage-bundle',
-    formatVersion: 1,
+    formatVersion: 2,
     name: options.name ?? checkpoint.defaultName,
     ...manifestShape(config),
     fingerprint: written.fingerprint,

@@ -15,8 +15,10 @@ import type { RotaryTables } from './sub-layers.js';
  * gated graph `skip_attn` / `skip_ffn` `[numLayers]` (bool).
  *
  * Outputs: `logits` `[batch, N, vocab]`, `present_key.{j}` / `present_value.{j}`, and in the
- * gated graph `cos_attn` / `cos_ffn` `[numLayers, batch, seq]`: per token, the cosine
- * between the residual stream before and after each sub-layer (1 when skipped).
+ * gated graph built with `cosines` (the search graph) `cos_attn` / `cos_ffn`
+ * `[numLayers, batch, seq]`: per token, the cosine between the residual stream before and
+ * after each sub-layer (1 when skipped). The run graph leaves them out: computed inside the
+ * `If` branches, onnxruntime cannot prune them when they are not fetched.
  *
  * Every sub-layer of the gated graph sits in an `If` on its skip flag; the skip branch is
  * the identity on the residual stream and leaves the layer's cache unchanged (or, with
@@ -25,8 +27,10 @@ import type { RotaryTables } from './sub-layers.js';
  * every onnxruntime backend.
  */
 export interface DecoderGraphOptions {
-  /** `If`-gated sub-layers with skip inputs and cosine outputs; false builds the plain graph. */
+  /** `If`-gated sub-layers with skip inputs; false builds the plain graph. */
   readonly gated: boolean;
+  /** The `cos_attn` / `cos_ffn` outputs (gated graph only: the search graph). Default false. */
+  readonly cosines?: boolean;
   /** A skipped attention sub-layer still writes its K/V (the `propagate` KV policy). */
   readonly propagateKv?: boolean;
   readonly name?: string;
@@ -55,6 +59,7 @@ export function buildDecoderModel(
     metadata: {
       'litestage.gated': String(options.gated),
       'litestage.propagate_kv': String(Boolean(options.propagateKv)),
+      'litestage.cosines': String(Boolean(options.gated && options.cosines)),
     },
   };
 }
@@ -71,8 +76,9 @@ export function buildDecoderGraph(
   const inputs = declareInputs(g, config, options.gated);
   let hidden = embedTokens(g, weights, inputs.inputIds);
   const rotary = rotaryTables(g, weights, inputs.positionIds);
-  const ones = onesPerToken(g, inputs.inputIds);
   const propagateKv = Boolean(options.propagateKv);
+  const cosines = Boolean(options.gated && options.cosines);
+  const ones = cosines ? onesPerToken(g, inputs.inputIds) : null;
   const attnGates: Gates | null = inputs.skipAttn
     ? { skipFlags: inputs.skipAttn, ones, propagateKv }
     : null;
@@ -102,7 +108,7 @@ export function buildDecoderGraph(
 
   writeLogits(g, config, weights, hidden, inputs.logitsToKeep);
   declareOutputs(g, config);
-  if (options.gated) {
+  if (cosines) {
     stackCosines(g, cosAttn, 'cos_attn', config.numLayers);
     stackCosines(g, cosFfn, 'cos_ffn', config.numLayers);
   }

@@ -6,13 +6,16 @@ import { attention, type DecoderLayer, feedForward } from './sub-layers.js';
 export interface Gates {
   /** `[numLayers]` bool graph input. */
   readonly skipFlags: string;
-  /** `[batch, seq]` ones: the cosine reported for a skipped sub-layer. */
-  readonly ones: string;
   /** A skipped attention sub-layer still appends its K/V (the `propagate` KV policy). */
   readonly propagateKv: boolean;
+  /**
+   * `[batch, seq]` ones, the cosine reported for a skipped sub-layer, in the search graph;
+   * null in the run graph, whose sub-layers return no cosine.
+   */
+  readonly ones: string | null;
 }
 
-/** A sub-layer's output on the residual stream and, when gated, its per-token cosine. */
+/** A sub-layer's output on the residual stream and, when gated with cosines, its per-token cosine. */
 export interface SubLayerOutput {
   readonly hidden: string;
   readonly cosine: string | null;
@@ -30,26 +33,32 @@ export function addAttention(
     writePresent(g, layer, ran.keys, ran.values);
     return { hidden: ran.out, cosine: null };
   }
+  // Without cosines the branches end one value early: nothing computes what no one reads.
+  const withCos = (values: string[], cos: () => string) =>
+    gates.ones ? [...values, cos()] : values;
   const [out, keys, values, cos] = ifSkipped(g, gates.skipFlags, layer.index, 'attn', {
     run: (b) => {
       const ran = attention(b, layer, hidden, true);
-      return [ran.out, ran.keys, ran.values, cosine(b, hidden, ran.out)];
+      return withCos([ran.out, ran.keys, ran.values], () => cosine(b, hidden, ran.out));
     },
     skip: (b) => {
+      const ones = () => b.op('Identity', [gates.ones as string]);
       if (gates.propagateKv) {
         const kept = attention(b, layer, hidden, false);
-        return [b.op('Identity', [hidden]), kept.keys, kept.values, b.op('Identity', [gates.ones])];
+        return withCos([b.op('Identity', [hidden]), kept.keys, kept.values], ones);
       }
-      return [
-        b.op('Identity', [hidden]),
-        b.op('Identity', [layer.pastKey]),
-        b.op('Identity', [layer.pastValue]),
-        b.op('Identity', [gates.ones]),
-      ];
+      return withCos(
+        [
+          b.op('Identity', [hidden]),
+          b.op('Identity', [layer.pastKey]),
+          b.op('Identity', [layer.pastValue]),
+        ],
+        ones,
+      );
     },
-  }) as [string, string, string, string];
+  }) as [string, string, string, string | undefined];
   writePresent(g, layer, keys, values);
-  return { hidden: out, cosine: cos };
+  return { hidden: out, cosine: cos ?? null };
 }
 
 /** The feed-forward sub-layer of layer `layer.index`, plain or gated. */
@@ -63,11 +72,14 @@ export function addFeedForward(
   const [next, cos] = ifSkipped(g, gates.skipFlags, layer.index, 'ffn', {
     run: (b) => {
       const out = feedForward(b, layer, hidden);
-      return [out, cosine(b, hidden, out)];
+      return gates.ones ? [out, cosine(b, hidden, out)] : [out];
     },
-    skip: (b) => [b.op('Identity', [hidden]), b.op('Identity', [gates.ones])],
-  }) as [string, string];
-  return { hidden: next, cosine: cos };
+    skip: (b) => {
+      const same = b.op('Identity', [hidden]);
+      return gates.ones ? [same, b.op('Identity', [gates.ones])] : [same];
+    },
+  }) as [string, string | undefined];
+  return { hidden: next, cosine: cos ?? null };
 }
 
 /**

@@ -11,6 +11,11 @@ export interface MemoryBundleOptions {
   readonly dtype?: WeightDtype;
   readonly quantization?: Quantization;
   readonly propagateKv?: boolean;
+  /**
+   * A separate search graph with the cosine outputs (format 2, the default); false builds
+   * the version-1 layout, whose one gated graph has them.
+   */
+  readonly searchGraph?: boolean;
 }
 
 /**
@@ -33,13 +38,14 @@ export async function memoryBundle(
     if (init.data.kind === 'inline') digest.update(init.data.bytes);
   }
   const common = { propagateKv: Boolean(options.propagateKv) };
+  const searchGraph = options.searchGraph ?? true;
+  const gatedGraph = (cosines: boolean) =>
+    encodeModel(
+      buildDecoderModel(config, prepared, sink.initializers, { ...common, gated: true, cosines }),
+    );
   const files = new Map<string, Uint8Array>([
-    [
-      'model.onnx',
-      encodeModel(
-        buildDecoderModel(config, prepared, sink.initializers, { ...common, gated: true }),
-      ),
-    ],
+    ['model.onnx', gatedGraph(!searchGraph)],
+    ...(searchGraph ? [['model.search.onnx', gatedGraph(true)] as const] : []),
     [
       'model.plain.onnx',
       encodeModel(
@@ -49,7 +55,7 @@ export async function memoryBundle(
   ]);
   const manifest: ModelBundleManifest = {
     format: 'litestage-bundle',
-    formatVersion: 1,
+    formatVersion: searchGraph ? 2 : 1,
     name: 'memory',
     ...manifestShape(config),
     fingerprint: bundleFingerprint({ config, dtype, quantization }, digest.hex()),
@@ -58,6 +64,7 @@ export async function memoryBundle(
     graphs: {
       gated: { file: 'model.onnx', externalData: null },
       plain: { file: 'model.plain.onnx', externalData: null },
+      ...(searchGraph ? { search: { file: 'model.search.onnx', externalData: null } } : {}),
     },
     propagateKv: Boolean(options.propagateKv),
     tokenizer: { kind: 'huggingface', file: 'tokenizer.json', configFile: null },
