@@ -8,11 +8,7 @@
  */
 import { openRuntime } from '@litestage/runtime';
 import { median } from '@litestage/search';
-
-const arg = (flag: string, fallback: string) => {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? (process.argv[i + 1] as string) : fallback;
-};
+import { arg } from './script-args.js';
 
 const { manifest, session } = await openRuntime({
   bundle: arg('--bundle', ''),

@@ -24,14 +24,7 @@ import {
   stageEndings,
   tokensSaved,
 } from './early-exit-budgets.js';
-
-const arg = (flag: string, fallback?: string) => {
-  const i = process.argv.indexOf(flag);
-  const value = i >= 0 ? process.argv[i + 1] : fallback;
-  if (value === undefined) throw new Error(`missing ${flag}`);
-  return value;
-};
-const has = (flag: string) => process.argv.includes(flag);
+import { arg, has } from './script-args.js';
 
 const profilePath = arg('--profile');
 const profile = parseProfile(await readFile(profilePath, 'utf8'), { source: profilePath });

@@ -14,13 +14,7 @@ import { type Profile, parseProfile } from '@litestage/profile';
 import { openRuntime } from '@litestage/runtime';
 import { compareEngines, questionOfRecord } from '@litestage/tasks';
 import { loadQuestionRecords } from '@litestage/tasks/node';
-
-const arg = (flag: string, fallback?: string) => {
-  const i = process.argv.indexOf(flag);
-  const value = i >= 0 ? process.argv[i + 1] : fallback;
-  if (value === undefined) throw new Error(`missing ${flag}`);
-  return value;
-};
+import { arg } from './script-args.js';
 
 const profilePath = arg('--profile');
 const profile = parseProfile(await readFile(profilePath, 'utf8'), { source: profilePath });

@@ -14,13 +14,7 @@ import { openRuntime } from '@litestage/runtime';
 import { EngineEvaluator, rankSubLayers } from '@litestage/search';
 import { questionOfRecord, wilsonInterval } from '@litestage/tasks';
 import { loadQuestionRecords } from '@litestage/tasks/node';
-
-const arg = (flag: string, fallback?: string) => {
-  const i = process.argv.indexOf(flag);
-  const value = i >= 0 ? process.argv[i + 1] : fallback;
-  if (value === undefined) throw new Error(`missing ${flag}`);
-  return value;
-};
+import { arg } from './script-args.js';
 
 const runtime = await openRuntime({
   bundle: arg('--bundle'),
