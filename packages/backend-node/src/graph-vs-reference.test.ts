@@ -3,6 +3,7 @@ import type { DecoderConfig } from '@litestage/model';
 import {
   dequantizeInt4,
   dequantizeInt8,
+  GRAPH_FLAVOURS,
   quantizeInt4,
   quantizeInt8,
   type WeightSource,
@@ -22,11 +23,9 @@ afterAll(async () => {
   for (const session of sessions) await session.dispose();
 });
 
-async function load(
-  config: DecoderConfig,
-  weights: WeightSource,
-  options: Parameters<typeof memoryBundle>[2] = {},
-) {
+type BundleOptions = NonNullable<Parameters<typeof memoryBundle>[2]>;
+
+async function load(config: DecoderConfig, weights: WeightSource, options: BundleOptions) {
   const session = await nodeBackend.load(await memoryBundle(config, weights, options), {
     threads: 1,
   });
@@ -55,12 +54,16 @@ function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
-/** Prefill 5 tokens, then 8 decode steps, each under its own random mask; compares everything. */
+/**
+ * Prefill 5 tokens, then 8 steps (decode steps and, at step 4, a 3-token prompt appended to
+ * the caches, as a stage prefix is under the `reuse` policy), each under its own random
+ * mask; compares everything.
+ */
 async function compareWithReference(
   config: DecoderConfig,
   graphWeights: WeightSource,
   referenceWeights: WeightSource,
-  options: Parameters<typeof memoryBundle>[2] & { seed?: number; tolerance?: number } = {},
+  options: BundleOptions & { seed?: number; tolerance?: number },
 ) {
   const session = await load(config, graphWeights, options);
   const reference = await ReferenceModel.load(config, referenceWeights);
@@ -88,244 +91,255 @@ async function compareWithReference(
       );
     }
     expect(sequence.layerLengths()).toEqual(cache.keys.map((k) => k.length));
-    tokens = [(step * 13 + 7) % config.vocabSize];
+    tokens =
+      step === 3
+        ? [(step * 13 + 7) % config.vocabSize, 4, 8]
+        : [(step * 13 + 7) % config.vocabSize];
   }
   expect(worst).toBeLessThanOrEqual(tolerance);
   return { session, sequence };
 }
 
-describe('the gated graph against the TypeScript reference', () => {
-  it.each([
-    ['MHA (GQA ratio 1), untied', tinyDecoderConfig({ numKvHeads: 4 })],
-    ['GQA ratio 2, tied embeddings', tinyDecoderConfig({ numKvHeads: 2, tieWordEmbeddings: true })],
-    [
-      'GQA ratio 4, interleaved rotary (llama2.c)',
-      tinyDecoderConfig({ numKvHeads: 1, ropeStyle: 'interleaved' }),
-    ],
-    [
-      'Qwen2 biases, tied',
-      tinyDecoderConfig({
-        architecture: 'qwen2',
-        attentionBias: true,
-        tieWordEmbeddings: true,
-        ropeTheta: 1e6,
-      }),
-    ],
-    [
-      'interleaved rotary with biases',
-      tinyDecoderConfig({ attentionBias: true, ropeStyle: 'interleaved' }),
-    ],
-    [
-      'Llama-3 rope scaling',
-      tinyDecoderConfig({
-        ropeTheta: 500000,
-        ropeScaling: {
-          type: 'llama3',
-          factor: 8,
-          lowFreqFactor: 1,
-          highFreqFactor: 4,
-          originalMaxPositionEmbeddings: 16,
-        },
-      }),
-    ],
-    ['linear rope scaling', tinyDecoderConfig({ ropeScaling: { type: 'linear', factor: 2 } })],
-    [
-      'head dim other than hidden/heads',
-      tinyDecoderConfig({ headDim: 16, numHeads: 2, numKvHeads: 1 }),
-    ],
-  ])('%s: logits and cosines within 1e-4 under random skip masks', async (_, config) => {
-    const weights = createRandomWeights(config, 11);
-    await compareWithReference(config, weights, weights);
-  });
+describe.each(GRAPH_FLAVOURS)('the %s graph', (graph) => {
+  describe('the gated graph against the TypeScript reference', () => {
+    it.each([
+      ['MHA (GQA ratio 1), untied', tinyDecoderConfig({ numKvHeads: 4 })],
+      [
+        'GQA ratio 2, tied embeddings',
+        tinyDecoderConfig({ numKvHeads: 2, tieWordEmbeddings: true }),
+      ],
+      [
+        'GQA ratio 4, interleaved rotary (llama2.c)',
+        tinyDecoderConfig({ numKvHeads: 1, ropeStyle: 'interleaved' }),
+      ],
+      [
+        'Qwen2 biases, tied',
+        tinyDecoderConfig({
+          architecture: 'qwen2',
+          attentionBias: true,
+          tieWordEmbeddings: true,
+          ropeTheta: 1e6,
+        }),
+      ],
+      [
+        'interleaved rotary with biases',
+        tinyDecoderConfig({ attentionBias: true, ropeStyle: 'interleaved' }),
+      ],
+      [
+        'Llama-3 rope scaling',
+        tinyDecoderConfig({
+          ropeTheta: 500000,
+          ropeScaling: {
+            type: 'llama3',
+            factor: 8,
+            lowFreqFactor: 1,
+            highFreqFactor: 4,
+            originalMaxPositionEmbeddings: 16,
+          },
+        }),
+      ],
+      ['linear rope scaling', tinyDecoderConfig({ ropeScaling: { type: 'linear', factor: 2 } })],
+      [
+        'head dim other than hidden/heads',
+        tinyDecoderConfig({ headDim: 16, numHeads: 2, numKvHeads: 1 }),
+      ],
+    ])('%s: logits and cosines within 1e-4 under random skip masks', async (_, config) => {
+      const weights = createRandomWeights(config, 11);
+      await compareWithReference(config, weights, weights, { graph });
+    });
 
-  it('propagate build: a skipped attention sub-layer still writes its K/V', async () => {
-    const config = tinyDecoderConfig();
-    const weights = createRandomWeights(config, 5);
-    const { sequence } = await compareWithReference(config, weights, weights, {
-      propagateKv: true,
-      seed: 3,
+    it('propagate build: a skipped attention sub-layer still writes its K/V', async () => {
+      const config = tinyDecoderConfig();
+      const weights = createRandomWeights(config, 5);
+      const { sequence } = await compareWithReference(config, weights, weights, {
+        graph,
+        propagateKv: true,
+        seed: 3,
+      });
+      const lengths = sequence.layerLengths();
+      expect(new Set(lengths)).toEqual(new Set([sequence.length]));
     });
-    const lengths = sequence.layerLengths();
-    expect(new Set(lengths)).toEqual(new Set([sequence.length]));
-  });
 
-  it('without propagate, layers whose attention was skipped have shorter caches', async () => {
-    const config = tinyDecoderConfig();
-    const session = await load(config, createRandomWeights(config, 2));
-    const sequence = session.createSequence();
-    await session.step(sequence, { tokens: [1, 2, 3] });
-    await session.step(sequence, {
-      tokens: [4],
-      skip: { attn: [false, true, false], ffn: [false, false, false] },
+    it('without propagate, layers whose attention was skipped have shorter caches', async () => {
+      const config = tinyDecoderConfig();
+      const session = await load(config, createRandomWeights(config, 2), { graph });
+      const sequence = session.createSequence();
+      await session.step(sequence, { tokens: [1, 2, 3] });
+      await session.step(sequence, {
+        tokens: [4],
+        skip: { attn: [false, true, false], ffn: [false, false, false] },
+      });
+      expect(sequence.layerLengths()).toEqual([4, 3, 4]);
+      expect(sequence.length).toBe(4);
+      sequence.reset();
+      expect(sequence.layerLengths()).toEqual([0, 0, 0]);
+      expect(sequence.length).toBe(0);
     });
-    expect(sequence.layerLengths()).toEqual([4, 3, 4]);
-    expect(sequence.length).toBe(4);
-    sequence.reset();
-    expect(sequence.layerLengths()).toEqual([0, 0, 0]);
-    expect(sequence.length).toBe(0);
-  });
 
-  it('skipping every sub-layer is embedding -> final norm -> head', async () => {
-    const config = tinyDecoderConfig();
-    const weights = createRandomWeights(config, 4);
-    const session = await load(config, weights);
-    const all = Array(config.numLayers).fill(true);
-    const result = await session.step(session.createSequence(), {
-      tokens: [7],
-      skip: { attn: all, ffn: all },
+    it('skipping every sub-layer is embedding -> final norm -> head', async () => {
+      const config = tinyDecoderConfig();
+      const weights = createRandomWeights(config, 4);
+      const session = await load(config, weights, { graph });
+      const all = Array(config.numLayers).fill(true);
+      const result = await session.step(session.createSequence(), {
+        tokens: [7],
+        skip: { attn: all, ffn: all },
+      });
+      const embed = await weights.read('model.embed_tokens.weight');
+      const norm = await weights.read('model.norm.weight');
+      const head = await weights.read('lm_head.weight');
+      const d = config.hiddenSize;
+      const x = embed.slice(7 * d, 8 * d);
+      const rms = 1 / Math.sqrt(x.reduce((s, v) => s + v * v, 0) / d + config.rmsNormEps);
+      const expected = Array.from({ length: config.vocabSize }, (_, v) => {
+        let sum = 0;
+        for (let i = 0; i < d; i++)
+          sum += (head[v * d + i] as number) * (x[i] as number) * rms * (norm[i] as number);
+        return sum;
+      });
+      expect(maxDifference(result.logits, expected)).toBeLessThanOrEqual(1e-5);
     });
-    const embed = await weights.read('model.embed_tokens.weight');
-    const norm = await weights.read('model.norm.weight');
-    const head = await weights.read('lm_head.weight');
-    const d = config.hiddenSize;
-    const x = embed.slice(7 * d, 8 * d);
-    const rms = 1 / Math.sqrt(x.reduce((s, v) => s + v * v, 0) / d + config.rmsNormEps);
-    const expected = Array.from({ length: config.vocabSize }, (_, v) => {
-      let sum = 0;
-      for (let i = 0; i < d; i++)
-        sum += (head[v * d + i] as number) * (x[i] as number) * rms * (norm[i] as number);
-      return sum;
-    });
-    expect(maxDifference(result.logits, expected)).toBeLessThanOrEqual(1e-5);
-  });
 
-  it('a skip set really changes the computation', async () => {
-    const config = tinyDecoderConfig();
-    const session = await load(config, createRandomWeights(config, 9));
-    const full = await session.step(session.createSequence(), { tokens: [3, 4, 5] });
-    const skipped = await session.step(session.createSequence(), {
-      tokens: [3, 4, 5],
-      skip: { attn: [false, false, false], ffn: [false, true, false] },
+    it('a skip set really changes the computation', async () => {
+      const config = tinyDecoderConfig();
+      const session = await load(config, createRandomWeights(config, 9), { graph });
+      const full = await session.step(session.createSequence(), { tokens: [3, 4, 5] });
+      const skipped = await session.step(session.createSequence(), {
+        tokens: [3, 4, 5],
+        skip: { attn: [false, false, false], ffn: [false, true, false] },
+      });
+      expect(maxDifference(full.logits, skipped.logits)).toBeGreaterThan(1e-3);
     });
-    expect(maxDifference(full.logits, skipped.logits)).toBeGreaterThan(1e-3);
-  });
 
-  it('the plain graph equals the gated graph at full depth', async () => {
-    const config = tinyDecoderConfig();
-    const session = await load(config, createRandomWeights(config, 6));
-    const gated = await session.step(session.createSequence(), {
-      tokens: [3, 4, 5, 6],
-      allLogits: true,
-    });
-    const plain = await session.step(session.createSequence(), {
-      tokens: [3, 4, 5, 6],
-      allLogits: true,
-      plain: true,
-    });
-    expect(maxDifference(gated.logits, plain.logits)).toBeLessThanOrEqual(1e-5);
-    await expect(
-      session.step(session.createSequence(), {
-        tokens: [3],
+    it('the plain graph equals the gated graph at full depth', async () => {
+      const config = tinyDecoderConfig();
+      const session = await load(config, createRandomWeights(config, 6), { graph });
+      const gated = await session.step(session.createSequence(), {
+        tokens: [3, 4, 5, 6],
+        allLogits: true,
+      });
+      const plain = await session.step(session.createSequence(), {
+        tokens: [3, 4, 5, 6],
+        allLogits: true,
         plain: true,
-        skip: { attn: [true, false, false], ffn: [false, false, false] },
-      }),
-    ).rejects.toThrow(/plain graph cannot skip/);
+      });
+      expect(maxDifference(gated.logits, plain.logits)).toBeLessThanOrEqual(1e-5);
+      await expect(
+        session.step(session.createSequence(), {
+          tokens: [3],
+          plain: true,
+          skip: { attn: [true, false, false], ffn: [false, false, false] },
+        }),
+      ).rejects.toThrow(/plain graph cannot skip/);
+    });
   });
-});
 
-describe('quantized and fp16 weights', () => {
-  /** The weights the quantized graph effectively uses, for the reference. */
-  async function effectiveWeights(
-    config: DecoderConfig,
-    weights: WeightSource,
-    kind: 'int8' | 'int4' | 'fp16',
-  ) {
-    const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
-    for (const name of weights.names) {
-      const shape = weights.shape(name);
-      let data = await weights.read(name);
-      const isProjection = /\.(q|k|v|o|gate|up|down)_proj\.weight$/.test(name);
-      if (
-        kind === 'fp16' &&
-        (isProjection || name === 'model.embed_tokens.weight' || name === 'lm_head.weight')
-      ) {
-        data = Float32Array.from(data, (v) => {
-          const f16 = new Float32Array([v]);
-          return roundToHalf(f16[0] as number);
-        });
-      } else if (isProjection && kind !== 'fp16') {
-        const [out, inFeatures] = shape as [number, number];
-        data =
-          kind === 'int8'
-            ? dequantizeInt8(quantizeInt8(data, out, inFeatures), out, inFeatures)
-            : dequantizeInt4(quantizeInt4(data, out, inFeatures), out, inFeatures);
+  describe('quantized and fp16 weights', () => {
+    /** The weights the quantized graph effectively uses, for the reference. */
+    async function effectiveWeights(
+      config: DecoderConfig,
+      weights: WeightSource,
+      kind: 'int8' | 'int4' | 'fp16',
+    ) {
+      const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+      for (const name of weights.names) {
+        const shape = weights.shape(name);
+        let data = await weights.read(name);
+        const isProjection = /\.(q|k|v|o|gate|up|down)_proj\.weight$/.test(name);
+        if (
+          kind === 'fp16' &&
+          (isProjection || name === 'model.embed_tokens.weight' || name === 'lm_head.weight')
+        ) {
+          data = Float32Array.from(data, (v) => {
+            const f16 = new Float32Array([v]);
+            return roundToHalf(f16[0] as number);
+          });
+        } else if (isProjection && kind !== 'fp16') {
+          const [out, inFeatures] = shape as [number, number];
+          data =
+            kind === 'int8'
+              ? dequantizeInt8(quantizeInt8(data, out, inFeatures), out, inFeatures)
+              : dequantizeInt4(quantizeInt4(data, out, inFeatures), out, inFeatures);
+        }
+        tensors.set(name, { shape, data });
       }
-      tensors.set(name, { shape, data });
+      expect(config.numLayers).toBeGreaterThan(0);
+      return new MemoryWeightSource(tensors, `${kind} view`);
     }
-    expect(config.numLayers).toBeGreaterThan(0);
-    return new MemoryWeightSource(tensors, `${kind} view`);
+
+    it.each(['int8', 'int4'] as const)(
+      '%s graph equals the reference on dequantized weights',
+      async (kind) => {
+        const config = tinyDecoderConfig({ hiddenSize: 64, intermediateSize: 96, headDim: 16 });
+        const weights = createRandomWeights(config, 12);
+        await compareWithReference(config, weights, await effectiveWeights(config, weights, kind), {
+          graph,
+          quantization: kind,
+        });
+      },
+    );
+
+    it('fp16 weights equal the reference on fp16-rounded weights', async () => {
+      const config = tinyDecoderConfig();
+      const weights = createRandomWeights(config, 13);
+      await compareWithReference(config, weights, await effectiveWeights(config, weights, 'fp16'), {
+        graph,
+        dtype: 'fp16',
+      });
+    });
+  });
+
+  /** Rounds a float to the nearest float16 value (round half to even), as the converter stores it. */
+  function roundToHalf(value: number): number {
+    if (!Number.isFinite(value) || value === 0) return value;
+    const exponent = Math.max(Math.floor(Math.log2(Math.abs(value))), -14);
+    const step = 2 ** (exponent - 10);
+    const scaled = value / step;
+    const floor = Math.floor(scaled);
+    const rest = scaled - floor;
+    const rounded = rest > 0.5 || (rest === 0.5 && floor % 2 !== 0) ? floor + 1 : floor;
+    return rounded * step;
   }
 
-  it.each(['int8', 'int4'] as const)(
-    '%s graph equals the reference on dequantized weights',
-    async (kind) => {
-      const config = tinyDecoderConfig({ hiddenSize: 64, intermediateSize: 96, headDim: 16 });
-      const weights = createRandomWeights(config, 12);
-      await compareWithReference(config, weights, await effectiveWeights(config, weights, kind), {
-        quantization: kind,
-      });
-    },
-  );
-
-  it('fp16 weights equal the reference on fp16-rounded weights', async () => {
-    const config = tinyDecoderConfig();
-    const weights = createRandomWeights(config, 13);
-    await compareWithReference(config, weights, await effectiveWeights(config, weights, 'fp16'), {
-      dtype: 'fp16',
+  describe('bad requests', () => {
+    it('refuses tokens outside the vocabulary, wrong masks and overlong sequences', async () => {
+      const config = tinyDecoderConfig({ maxPositionEmbeddings: 8 });
+      const session = await load(config, createRandomWeights(config, 1), { graph });
+      const sequence = session.createSequence();
+      await expect(session.step(sequence, { tokens: [61] })).rejects.toThrow(
+        /outside the vocabulary \(0\.\.60\)/,
+      );
+      await expect(
+        session.step(sequence, { tokens: [1], skip: { attn: [true], ffn: [false] } }),
+      ).rejects.toThrow(/needs 3 attention and 3 feed-forward flags/);
+      await expect(session.step(sequence, { tokens: Array(9).fill(1) })).rejects.toThrow(
+        /supports 8/,
+      );
+      await expect(session.step(sequence, { tokens: [] })).rejects.toThrow(/at least one token/);
+      expect(sequence.length).toBe(0);
     });
   });
-});
 
-/** Rounds a float to the nearest float16 value (round half to even), as the converter stores it. */
-function roundToHalf(value: number): number {
-  if (!Number.isFinite(value) || value === 0) return value;
-  const exponent = Math.max(Math.floor(Math.log2(Math.abs(value))), -14);
-  const step = 2 ** (exponent - 10);
-  const scaled = value / step;
-  const floor = Math.floor(scaled);
-  const rest = scaled - floor;
-  const rounded = rest > 0.5 || (rest === 0.5 && floor % 2 !== 0) ? floor + 1 : floor;
-  return rounded * step;
-}
+  describe('truncating a sequence', () => {
+    it('continues exactly as if the dropped tokens had never been fed, skipped layers included', async () => {
+      const config = tinyDecoderConfig();
+      const session = await load(config, createRandomWeights(config, 21), { graph });
+      const skip = { attn: [false, true, false], ffn: [false, false, false] };
+      const a = session.createSequence();
+      await session.step(a, { tokens: [1, 2, 3] });
+      await session.step(a, { tokens: [4, 5], skip });
+      await session.step(a, { tokens: [6] });
+      a.truncate(4);
+      expect(a.length).toBe(4);
+      expect(a.layerLengths()).toEqual([4, 3, 4]);
+      const afterTruncate = await session.step(a, { tokens: [9, 10] });
 
-describe('bad requests', () => {
-  it('refuses tokens outside the vocabulary, wrong masks and overlong sequences', async () => {
-    const config = tinyDecoderConfig({ maxPositionEmbeddings: 8 });
-    const session = await load(config, createRandomWeights(config, 1));
-    const sequence = session.createSequence();
-    await expect(session.step(sequence, { tokens: [61] })).rejects.toThrow(
-      /outside the vocabulary \(0\.\.60\)/,
-    );
-    await expect(
-      session.step(sequence, { tokens: [1], skip: { attn: [true], ffn: [false] } }),
-    ).rejects.toThrow(/needs 3 attention and 3 feed-forward flags/);
-    await expect(session.step(sequence, { tokens: Array(9).fill(1) })).rejects.toThrow(
-      /supports 8/,
-    );
-    await expect(session.step(sequence, { tokens: [] })).rejects.toThrow(/at least one token/);
-    expect(sequence.length).toBe(0);
-  });
-});
-
-describe('truncating a sequence', () => {
-  it('continues exactly as if the dropped tokens had never been fed, skipped layers included', async () => {
-    const config = tinyDecoderConfig();
-    const session = await load(config, createRandomWeights(config, 21));
-    const skip = { attn: [false, true, false], ffn: [false, false, false] };
-    const a = session.createSequence();
-    await session.step(a, { tokens: [1, 2, 3] });
-    await session.step(a, { tokens: [4, 5], skip });
-    await session.step(a, { tokens: [6] });
-    a.truncate(4);
-    expect(a.length).toBe(4);
-    expect(a.layerLengths()).toEqual([4, 3, 4]);
-    const afterTruncate = await session.step(a, { tokens: [9, 10] });
-
-    const b = session.createSequence();
-    await session.step(b, { tokens: [1, 2, 3] });
-    await session.step(b, { tokens: [4], skip });
-    const fresh = await session.step(b, { tokens: [9, 10] });
-    expect(maxDifference(afterTruncate.logits, fresh.logits)).toBeLessThanOrEqual(1e-6);
-    expect(() => a.truncate(7)).toThrow(RangeError);
+      const b = session.createSequence();
+      await session.step(b, { tokens: [1, 2, 3] });
+      await session.step(b, { tokens: [4], skip });
+      const fresh = await session.step(b, { tokens: [9, 10] });
+      expect(maxDifference(afterTruncate.logits, fresh.logits)).toBeLessThanOrEqual(1e-6);
+      expect(() => a.truncate(7)).toThrow(RangeError);
+    });
   });
 });

@@ -116,8 +116,12 @@ class NodeModelSession implements ModelSession {
      * null for version-1 bundles, whose gated graph has the cosine outputs itself.
      */
     private readonly loadSearch: (() => Promise<ort.InferenceSession>) | null,
-  ) {}
+  ) {
+    this.fused = manifest.graphFlavour === 'fused';
+  }
 
+  /** The fused graphs take each layer's sequence lengths besides its cache. */
+  private readonly fused: boolean;
   private plain: Promise<ort.InferenceSession> | null = null;
   private search: Promise<ort.InferenceSession> | null = null;
 
@@ -189,8 +193,15 @@ class NodeModelSession implements ModelSession {
       );
     }
     for (let j = 0; j < numLayers; j++) {
-      feeds[`past_key.${j}`] = sequence.keys[j] as ort.Tensor;
+      const pastKey = sequence.keys[j] as ort.Tensor;
+      feeds[`past_key.${j}`] = pastKey;
       feeds[`past_value.${j}`] = sequence.values[j] as ort.Tensor;
+      if (this.fused) {
+        // GroupQueryAttention's lengths, per layer: each layer's cache has its own.
+        const total = (pastKey.dims[2] as number) + t;
+        feeds[`seqlens_k.${j}`] = new ort.Tensor('int32', Int32Array.of(total - 1), [1]);
+        feeds[`total_sequence_length.${j}`] = new ort.Tensor('int32', Int32Array.of(total), [1]);
+      }
     }
     const withCosines = Boolean(request.withCosines) && !usePlain;
     const session = await this.sessionFor(usePlain, withCosines);

@@ -6,8 +6,11 @@
 /** What a backend needs to know about a bundle to run it; `@litestage/model` reads it. */
 export interface BundleManifest {
   readonly format: 'litestage-bundle';
-  /** 2 adds `graphs.search`; a version-1 bundle's gated graph carries the cosine outputs. */
-  readonly formatVersion: 1 | 2;
+  /**
+   * 2 adds `graphs.search` (a version-1 bundle's gated graph carries the cosine outputs);
+   * 3 adds `graphFlavour`.
+   */
+  readonly formatVersion: 1 | 2 | 3;
   readonly name: string;
   readonly architecture: string;
   readonly numLayers: number;
@@ -33,6 +36,12 @@ export interface BundleManifest {
     /** The same weights without gates or cosines, when built (for measuring what gating costs). */
     readonly plain: BundleGraph | null;
   };
+  /**
+   * The ops the bundle's graphs are made of: `fused` (onnxruntime contrib ops; each layer's
+   * `seqlens_k.{j}` / `total_sequence_length.{j}` are fed besides its cache) or `standard`
+   * (standard ONNX ops). Absent before format version 3: those bundles are `standard`.
+   */
+  readonly graphFlavour?: 'fused' | 'standard';
   /** Whether a skipped attention sub-layer still writes its K/V (the `propagate` KV policy). */
   readonly propagateKv: boolean;
   readonly tokenizer: {

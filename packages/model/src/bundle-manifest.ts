@@ -50,7 +50,7 @@ const configSchema = z.strictObject({
 
 export const bundleManifestSchema = z.strictObject({
   format: z.literal('litestage-bundle'),
-  formatVersion: z.union([z.literal(1), z.literal(2)]),
+  formatVersion: z.union([z.literal(1), z.literal(2), z.literal(3)]),
   name: z.string().min(1),
   architecture: z.string().min(1),
   numLayers: positiveInt,
@@ -66,6 +66,7 @@ export const bundleManifestSchema = z.strictObject({
     plain: graphSchema.nullable(),
     search: graphSchema.optional(),
   }),
+  graphFlavour: z.enum(['fused', 'standard']).optional(),
   propagateKv: z.boolean(),
   tokenizer: z.strictObject({
     kind: z.enum(['llama2c', 'huggingface']),
@@ -117,9 +118,14 @@ export function parseBundleManifest(text: string, location: string): ModelBundle
     );
   }
   const manifest = result.data as ModelBundleManifest;
-  if ((manifest.formatVersion === 2) !== (manifest.graphs.search !== undefined)) {
+  if ((manifest.formatVersion >= 2) !== (manifest.graphs.search !== undefined)) {
     throw new BundleError(
-      `${location}/${BUNDLE_MANIFEST_FILE}: graphs.search belongs to format version 2 bundles, and only to them`,
+      `${location}/${BUNDLE_MANIFEST_FILE}: graphs.search belongs to bundles of format version 2 and later, and only to them`,
+    );
+  }
+  if ((manifest.formatVersion >= 3) !== (manifest.graphFlavour !== undefined)) {
+    throw new BundleError(
+      `${location}/${BUNDLE_MANIFEST_FILE}: graphFlavour belongs to bundles of format version 3 and later, and only to them`,
     );
   }
   if (manifest.numLayers !== manifest.config.numLayers) {

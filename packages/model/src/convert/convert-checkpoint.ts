@@ -8,7 +8,7 @@ import {
 import { openHuggingFaceCheckpoint } from '../checkpoint/hf-checkpoint.js';
 import { openLlama2cCheckpoint } from '../checkpoint/llama2c-checkpoint.js';
 import type { DecoderConfig, WeightSource } from '../decoder-config.js';
-import { buildDecoderModel } from '../graph/decoder-graph.js';
+import { buildDecoderModel, GRAPH_FLAVOURS, type GraphFlavour } from '../graph/decoder-graph.js';
 import { prepareWeights, type Quantization, type WeightDtype } from '../graph/prepared-weights.js';
 import { encodeModel } from '../onnx/onnx-model.js';
 import { bundleFingerprint } from './bundle-fingerprint.js';
@@ -29,6 +29,19 @@ export interface ConvertOptions {
   readonly tokenizer?: string;
   readonly dtype?: WeightDtype;
   readonly quantization?: Quantization;
+  /**
+   * The graphs' ops: `fused` (default; onnxruntime contrib ops, runs on onnxruntime-node
+   * and onnxruntime-web) or `standard` (standard ONNX ops, for runtimes without them).
+   * Both use the same weights, so the fingerprint does not depend on it.
+   */
+  readonly graph?: GraphFlavour;
+  /**
+   * `MatMulNBits`' `accuracy_level` for int4 weights: 0 (the op's default) to 4 (int8
+   * activations: faster on CPUs with int8 dot products, slightly less exact).
+   */
+  readonly accuracyLevel?: number;
+  /** Quantize the LM head too (int8 / int4 only). Default false. */
+  readonly quantizeLmHead?: boolean;
   /** Also build the plain graph (same weights, no gates) for benchmarks. Default true. */
   readonly plainGraph?: boolean;
   /** Build for the `propagate` KV policy. Default false. */
@@ -69,6 +82,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelB
   const input = resolve(options.input);
   const info = await stat(input).catch(() => null);
   if (!info) throw new ConversionError(`${input}: no such file or folder`);
+  checkGraphOptions(options);
   const progress = options.onProgress ?? (() => {});
   const tokenizerFile = options.tokenizer === undefined ? undefined : resolve(options.tokenizer);
 
@@ -104,6 +118,32 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelB
   }
 }
 
+/** Graph options that cannot work together, refused before any work. */
+function checkGraphOptions(options: ConvertOptions): void {
+  const flavour = options.graph ?? 'fused';
+  if (!GRAPH_FLAVOURS.includes(flavour)) {
+    throw new ConversionError(`unknown graph flavour "${flavour}"`, {
+      hint: `use one of: ${GRAPH_FLAVOURS.join(', ')}`,
+    });
+  }
+  const level = options.accuracyLevel;
+  if (level !== undefined) {
+    if (!Number.isInteger(level) || level < 0 || level > 4) {
+      throw new ConversionError(`accuracy level ${level} is not one of 0, 1, 2, 3, 4`);
+    }
+    if ((options.quantization ?? 'none') !== 'int4') {
+      throw new ConversionError('an accuracy level applies to int4 weights only', {
+        hint: 'quantize to int4, or leave the accuracy level out',
+      });
+    }
+  }
+  if (options.quantizeLmHead && (options.quantization ?? 'none') === 'none') {
+    throw new ConversionError('the LM head can be quantized only with quantized weights', {
+      hint: 'quantize to int8 or int4, or leave the LM head in float',
+    });
+  }
+}
+
 async function openCheckpoint(input: string, isFolder: boolean): Promise<OpenedCheckpoint> {
   if (isFolder) {
     const { config, weights, configJson } = await openHuggingFaceCheckpoint(input);
@@ -134,9 +174,11 @@ async function writeWeightsAndGraphs(
   const dtype = options.dtype ?? 'fp32';
   const quantization = options.quantization ?? 'none';
   const progress = options.onProgress ?? (() => {});
+  const flavour = options.graph ?? 'fused';
   const prepared = await prepareWeights(config, weights, sink, {
     dtype,
     quantization,
+    quantizeLmHead: options.quantizeLmHead,
     onTensor: (name, done, total) => progress(`[${done}/${total}] ${name}`),
     signal: options.signal,
   });
@@ -147,6 +189,8 @@ async function writeWeightsAndGraphs(
     options.signal?.throwIfAborted();
     const model = buildDecoderModel(config, prepared, sink.initializers, {
       producerVersion: MODEL_PACKAGE_VERSION,
+      flavour,
+      accuracyLevel: options.accuracyLevel,
       propagateKv,
       gated,
       cosines,
@@ -173,13 +217,14 @@ function bundleManifest(
   const { config } = checkpoint;
   return {
     format: 'litestage-bundle',
-    formatVersion: 2,
+    formatVersion: 3,
     name: options.name ?? checkpoint.defaultName,
     ...manifestShape(config),
     fingerprint: written.fingerprint,
     dtype: options.dtype ?? 'fp32',
     quantization: options.quantization ?? 'none',
     graphs: written.graphs,
+    graphFlavour: options.graph ?? 'fused',
     propagateKv: Boolean(options.propagateKv),
     tokenizer,
     config,

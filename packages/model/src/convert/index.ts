@@ -17,6 +17,9 @@ export {
   buildDecoderGraph,
   buildDecoderModel,
   type DecoderGraphOptions,
+  GRAPH_FLAVOURS,
+  type GraphFlavour,
+  GraphFlavourError,
 } from '../graph/decoder-graph.js';
 export {
   type LayerWeights,

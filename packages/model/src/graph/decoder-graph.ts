@@ -1,18 +1,32 @@
 import type { DecoderConfig } from '../decoder-config.js';
 import { GraphBuilder } from '../onnx/graph-builder.js';
 import type { Graph, Initializer, OnnxModel } from '../onnx/onnx-model.js';
-import { asFloat32, rmsNorm } from './graph-ops.js';
+import { LiteStageError } from '@litestage/errors';
+import { declareSequenceLengths, fusedDecoderLayers, fusedLogits } from './fused-decoder-graph.js';
+import { asFloat32, project, rmsNorm } from './graph-ops.js';
 import type { PreparedWeights } from './prepared-weights.js';
 import { addAttention, addFeedForward, type Gates } from './sub-layer-gates.js';
 import type { RotaryTables } from './sub-layers.js';
 
 /**
- * The skippable decoder graph (DESIGN.md, "The skippable decoder graph").
+ * The skippable decoder graph (DESIGN.md, "The skippable decoder graph"), in one of two
+ * flavours with the same inputs, outputs and numbers:
+ *
+ * - `fused` (the default): onnxruntime's contrib ops, which run on onnxruntime-node CPU and
+ *   onnxruntime-web wasm and WebGPU: `SimplifiedLayerNormalization` /
+ *   `com.microsoft.SkipSimplifiedLayerNormalization` (each residual add fused with the norm
+ *   after it), `com.microsoft.RotaryEmbedding` with explicit `position_ids`,
+ *   `com.microsoft.GroupQueryAttention` over each layer's own cache, and one product each for
+ *   Q/K/V and for gate/up. A few dozen kernels a decode step instead of hundreds.
+ * - `standard`: standard ONNX ops only (except `MatMulNBits` for 4-bit weights), for
+ *   runtimes without the contrib ops.
  *
  * Inputs: `input_ids` and `position_ids` `[batch, seq]` (int64); `logits_to_keep` `[1]`
  * (int64: logits of the last N positions); per layer `past_key.{j}` / `past_value.{j}`
- * `[batch, kvHeads, past_j, headDim]`, whose lengths may differ between layers; and in the
- * gated graph `skip_attn` / `skip_ffn` `[numLayers]` (bool).
+ * `[batch, kvHeads, past_j, headDim]`, whose lengths may differ between layers; in the fused
+ * graph, per layer, `seqlens_k.{j}` `[batch]` (int32, past_j + seq - 1) and
+ * `total_sequence_length.{j}` `[1]` (int32, past_j + seq), as GroupQueryAttention takes
+ * them; and in the gated graph `skip_attn` / `skip_ffn` `[numLayers]` (bool).
  *
  * Outputs: `logits` `[batch, N, vocab]`, `present_key.{j}` / `present_value.{j}`, and in the
  * gated graph built with `cosines` (the search graph) `cos_attn` / `cos_ffn`
@@ -22,17 +36,26 @@ import type { RotaryTables } from './sub-layers.js';
  *
  * Every sub-layer of the gated graph sits in an `If` on its skip flag; the skip branch is
  * the identity on the residual stream and leaves the layer's cache unchanged (or, with
- * `propagateKv`, still appends the K/V projections of the new tokens). Only standard ONNX
- * ops are used except `com.microsoft.MatMulNBits` for 4-bit weights, so the graph runs on
- * every onnxruntime backend.
+ * `propagateKv`, still appends the K/V projections of the new tokens).
  */
+export type GraphFlavour = 'fused' | 'standard';
+
+export const GRAPH_FLAVOURS: readonly GraphFlavour[] = ['fused', 'standard'];
+
 export interface DecoderGraphOptions {
   /** `If`-gated sub-layers with skip inputs; false builds the plain graph. */
   readonly gated: boolean;
+  /** The ops the graph is made of. Default `fused`. */
+  readonly flavour?: GraphFlavour;
   /** The `cos_attn` / `cos_ffn` outputs (gated graph only: the search graph). Default false. */
   readonly cosines?: boolean;
   /** A skipped attention sub-layer still writes its K/V (the `propagate` KV policy). */
   readonly propagateKv?: boolean;
+  /**
+   * `MatMulNBits`' `accuracy_level` for 4-bit weights (0 or unset: the op's default; 4: int8
+   * activations, faster on CPUs with int8 dot products, less exact).
+   */
+  readonly accuracyLevel?: number;
   readonly name?: string;
   readonly producerVersion?: string;
 }
@@ -60,6 +83,7 @@ export function buildDecoderModel(
       'litestage.gated': String(options.gated),
       'litestage.propagate_kv': String(Boolean(options.propagateKv)),
       'litestage.cosines': String(Boolean(options.gated && options.cosines)),
+      'litestage.graph_flavour': options.flavour ?? 'fused',
     },
   };
 }
@@ -73,46 +97,77 @@ export function buildDecoderGraph(
 ): Graph {
   const g = new GraphBuilder(options.name ?? 'litestage_decoder');
   for (const init of initializers) g.initializer(init);
+  const flavour = options.flavour ?? 'fused';
+  if (flavour === 'fused') checkFusable(config);
   const inputs = declareInputs(g, config, options.gated);
-  let hidden = embedTokens(g, weights, inputs.inputIds);
-  const rotary = rotaryTables(g, weights, inputs.positionIds);
+  if (flavour === 'fused') declareSequenceLengths(g, config.numLayers);
   const propagateKv = Boolean(options.propagateKv);
   const cosines = Boolean(options.gated && options.cosines);
   const ones = cosines ? onesPerToken(g, inputs.inputIds) : null;
-  const attnGates: Gates | null = inputs.skipAttn
-    ? { skipFlags: inputs.skipAttn, ones, propagateKv }
-    : null;
-  const ffnGates: Gates | null = inputs.skipFfn
-    ? { skipFlags: inputs.skipFfn, ones, propagateKv }
-    : null;
 
-  const cosAttn: string[] = [];
-  const cosFfn: string[] = [];
-  for (let index = 0; index < config.numLayers; index++) {
-    const layerWeights = weights.layers[index];
-    if (!layerWeights) throw new Error(`prepared weights lack layer ${index}`);
-    const layer = {
-      index,
+  let cosAttn: string[] = [];
+  let cosFfn: string[] = [];
+  if (flavour === 'fused') {
+    const layers = fusedDecoderLayers(
+      g,
       config,
-      weights: layerWeights,
-      rotary,
-      pastKey: `past_key.${index}`,
-      pastValue: `past_value.${index}`,
-    };
-    const attn = addAttention(g, layer, hidden, attnGates);
-    if (attn.cosine) cosAttn.push(attn.cosine);
-    const ffn = addFeedForward(g, layer, attn.hidden, ffnGates);
-    if (ffn.cosine) cosFfn.push(ffn.cosine);
-    hidden = ffn.hidden;
+      weights,
+      { ...inputs, ones },
+      { propagateKv, accuracyLevel: options.accuracyLevel },
+    );
+    ({ cosAttn, cosFfn } = layers);
+    fusedLogits(g, config, weights, layers.normed, inputs.logitsToKeep, options.accuracyLevel);
+  } else {
+    let hidden = embedTokens(g, weights, inputs.inputIds);
+    const rotary = rotaryTables(g, weights, inputs.positionIds);
+    const attnGates: Gates | null = inputs.skipAttn
+      ? { skipFlags: inputs.skipAttn, ones, propagateKv }
+      : null;
+    const ffnGates: Gates | null = inputs.skipFfn
+      ? { skipFlags: inputs.skipFfn, ones, propagateKv }
+      : null;
+    for (let index = 0; index < config.numLayers; index++) {
+      const layerWeights = weights.layers[index];
+      if (!layerWeights) throw new Error(`prepared weights lack layer ${index}`);
+      const layer = {
+        index,
+        config,
+        weights: layerWeights,
+        rotary,
+        pastKey: `past_key.${index}`,
+        pastValue: `past_value.${index}`,
+        accuracyLevel: options.accuracyLevel,
+      };
+      const attn = addAttention(g, layer, hidden, attnGates);
+      if (attn.cosine) cosAttn.push(attn.cosine);
+      const ffn = addFeedForward(g, layer, attn.hidden, ffnGates);
+      if (ffn.cosine) cosFfn.push(ffn.cosine);
+      hidden = ffn.hidden;
+    }
+    writeLogits(g, config, weights, hidden, inputs.logitsToKeep, options.accuracyLevel);
   }
 
-  writeLogits(g, config, weights, hidden, inputs.logitsToKeep);
   declareOutputs(g, config);
   if (cosines) {
     stackCosines(g, cosAttn, 'cos_attn', config.numLayers);
     stackCosines(g, cosFfn, 'cos_ffn', config.numLayers);
   }
   return g.build();
+}
+
+/** GroupQueryAttention's limits, checked before anything is built. */
+function checkFusable(config: DecoderConfig): void {
+  if (config.headDim % 8 !== 0) {
+    throw new GraphFlavourError(
+      `the fused graph needs a head dimension that is a multiple of 8 (GroupQueryAttention); this model's is ${config.headDim}`,
+      { hint: 'build the standard graph flavour instead' },
+    );
+  }
+}
+
+/** A model the requested graph flavour cannot express. */
+export class GraphFlavourError extends LiteStageError {
+  override readonly name = 'GraphFlavourError';
 }
 
 interface DecoderInputs {
@@ -187,6 +242,7 @@ function writeLogits(
   weights: PreparedWeights,
   hidden: string,
   logitsToKeep: string,
+  accuracyLevel: number | undefined,
 ): void {
   const kept = g.op('Slice', [
     hidden,
@@ -195,6 +251,10 @@ function writeLogits(
     g.int64([1]),
   ]);
   const normed = rmsNorm(g, kept, weights.finalNorm, config.rmsNormEps);
+  if (weights.lmHeadQuantized) {
+    g.opInto('Identity', [project(g, normed, weights.lmHeadQuantized, accuracyLevel)], ['logits']);
+    return;
+  }
   const flat = g.op('Reshape', [normed, g.int64([-1, config.hiddenSize])]);
   const head = asFloat32(g, weights.lmHead.name, weights.lmHead.stored);
   const logits2d = g.op('Gemm', [flat, head], { transB: 1 });

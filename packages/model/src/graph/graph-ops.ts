@@ -37,8 +37,16 @@ export function cosine(b: GraphBuilder, x: string, y: string): string {
   return b.op('Div', [dot, b.op('Add', [b.op('Mul', [nx, ny]), b.float32([1e-12], [])])]);
 }
 
-/** x @ W for a Linear weight in whatever form it was stored. */
-export function project(b: GraphBuilder, x: string, weight: ProjectionWeight): string {
+/**
+ * x @ W for a Linear weight in whatever form it was stored. `accuracyLevel` is
+ * `MatMulNBits`' minimum accuracy of its input (4: int8 activations), for 4-bit weights.
+ */
+export function project(
+  b: GraphBuilder,
+  x: string,
+  weight: ProjectionWeight,
+  accuracyLevel?: number,
+): string {
   switch (weight.kind) {
     case 'float':
       return b.op('MatMul', [x, asFloat32(b, weight.name, weight.stored)]);
@@ -56,6 +64,7 @@ export function project(b: GraphBuilder, x: string, weight: ProjectionWeight): s
           N: weight.outFeatures,
           bits: 4,
           block_size: 32,
+          ...(accuracyLevel === undefined ? {} : { accuracy_level: accuracyLevel }),
         },
         'com.microsoft',
       );

@@ -64,6 +64,8 @@ export interface PreparedWeights {
   readonly embed: { readonly name: string; readonly stored: 'float' | 'float16' };
   /** `[vocab, hidden]`, applied with Gemm(transB); the embedding itself when tied. */
   readonly lmHead: { readonly name: string; readonly stored: 'float' | 'float16' };
+  /** The LM head quantized like the projections, when asked for; the graph then applies it instead. */
+  readonly lmHeadQuantized: ProjectionWeight | null;
   readonly finalNorm: string;
   readonly layers: readonly LayerWeights[];
   /** `[maxPositions, headDim/2]`. */
@@ -74,6 +76,11 @@ export interface PreparedWeights {
 export interface PrepareOptions {
   readonly dtype: WeightDtype;
   readonly quantization: Quantization;
+  /**
+   * Also quantize the LM head (int8 or int4, as the projections; a separate copy when the
+   * embeddings are tied, since the embedding lookup stays float). Default false.
+   */
+  readonly quantizeLmHead?: boolean;
   /** Cos/sin table length; defaults to the config's max positions. */
   readonly maxPositions?: number;
   /** Called after each tensor, for progress. */
@@ -192,13 +199,19 @@ export async function prepareWeights(
     });
   }
   const finalNorm = await floatTensor(FINAL_NORM, await source.read(FINAL_NORM), [hidden]);
+  const tied = config.tieWordEmbeddings || !source.has(LM_HEAD);
   let lmHead = embed;
-  if (config.tieWordEmbeddings || !source.has(LM_HEAD)) step(LM_HEAD);
+  let lmHeadQuantized: ProjectionWeight | null = null;
+  if (options.quantizeLmHead && options.quantization !== 'none') {
+    const name = tied ? `${LM_HEAD}.quantized` : LM_HEAD;
+    const values = await source.read(tied ? EMBED_TOKENS : LM_HEAD);
+    lmHeadQuantized = await projection(name, values, config.vocabSize, hidden);
+  } else if (tied) step(LM_HEAD);
   else lmHead = await storedTensor(LM_HEAD, await source.read(LM_HEAD), [config.vocabSize, hidden]);
 
   const positions = options.maxPositions ?? config.maxPositionEmbeddings;
   const tables = ropeTables(config, positions);
   const ropeCos = await floatTensor('rope.cos', tables.cos, [positions, headDim / 2]);
   const ropeSin = await floatTensor('rope.sin', tables.sin, [positions, headDim / 2]);
-  return { embed, lmHead, finalNorm, layers, ropeCos, ropeSin };
+  return { embed, lmHead, lmHeadQuantized, finalNorm, layers, ropeCos, ropeSin };
 }

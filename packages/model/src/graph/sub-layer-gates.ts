@@ -86,7 +86,7 @@ export function addFeedForward(
  * An `If` on `skipFlags[layer]`: the skip branch when set, the run branch otherwise. Each
  * branch returns its output values in the same order; the `If`'s outputs follow it.
  */
-function ifSkipped(
+export function ifSkipped(
   g: GraphBuilder,
   skipFlags: string,
   layer: number,

@@ -18,6 +18,8 @@ export interface DecoderLayer {
   /** This layer's own cache inputs, `[batch, kvHeads, past, headDim]`. */
   readonly pastKey: string;
   readonly pastValue: string;
+  /** `MatMulNBits`' `accuracy_level` for 4-bit weights. */
+  readonly accuracyLevel?: number;
 }
 
 export interface AttentionValues {
@@ -44,18 +46,18 @@ export function attention(
   const xn = rmsNorm(b, x, w.inputNorm, config.rmsNormEps);
   const k = applyRotary(
     b,
-    projectHeads(b, xn, w.k, w.kBias, numKvHeads, headDim),
+    projectHeads(b, xn, w.k, w.kBias, numKvHeads, headDim, layer.accuracyLevel),
     rotary.cos,
     rotary.sin,
     headDim,
   );
-  const v = projectHeads(b, xn, w.v, w.vBias, numKvHeads, headDim);
+  const v = projectHeads(b, xn, w.v, w.vBias, numKvHeads, headDim, layer.accuracyLevel);
   const keys = b.op('Concat', [layer.pastKey, k], { axis: 2 });
   const values = b.op('Concat', [layer.pastValue, v], { axis: 2 });
   if (!runAttention) return { out: x, keys, values };
   const q = applyRotary(
     b,
-    projectHeads(b, xn, w.q, w.qBias, numHeads, headDim),
+    projectHeads(b, xn, w.q, w.qBias, numHeads, headDim, layer.accuracyLevel),
     rotary.cos,
     rotary.sin,
     headDim,
@@ -71,17 +73,17 @@ export function attention(
     b.op('Transpose', [context], { perm: [0, 2, 1, 3] }),
     b.int64([0, 0, numHeads * headDim]),
   ]);
-  return { out: b.op('Add', [x, project(b, merged, w.o)]), keys, values };
+  return { out: b.op('Add', [x, project(b, merged, w.o, layer.accuracyLevel)]), keys, values };
 }
 
 /** The feed-forward sub-layer (SwiGLU) on residual stream `x`. */
 export function feedForward(b: GraphBuilder, layer: DecoderLayer, x: string): string {
   const { weights: w, config } = layer;
   const xn = rmsNorm(b, x, w.postNorm, config.rmsNormEps);
-  const gate = project(b, xn, w.gate);
+  const gate = project(b, xn, w.gate, layer.accuracyLevel);
   const activated = b.op('Mul', [gate, b.op('Sigmoid', [gate])]);
-  const product = b.op('Mul', [activated, project(b, xn, w.up)]);
-  return b.op('Add', [x, project(b, product, w.down)]);
+  const product = b.op('Mul', [activated, project(b, xn, w.up, layer.accuracyLevel)]);
+  return b.op('Add', [x, project(b, product, w.down, layer.accuracyLevel)]);
 }
 
 /** A projection split into heads: `[batch, seq, count * headDim]` -> `[batch, count, seq, headDim]`. */
@@ -92,8 +94,9 @@ function projectHeads(
   bias: string | null,
   count: number,
   headDim: number,
+  accuracyLevel: number | undefined,
 ): string {
-  let y = project(b, xn, weight);
+  let y = project(b, xn, weight, accuracyLevel);
   if (bias) y = b.op('Add', [y, bias]);
   const split = b.op('Reshape', [y, b.int64([0, 0, count, headDim])]);
   return b.op('Transpose', [split], { perm: [0, 2, 1, 3] });

@@ -82,6 +82,32 @@ export class GraphBuilder {
     return outputs;
   }
 
+  /**
+   * Adds a node whose optional outputs are produced only where `wanted` is true; returns
+   * one name per output, `''` for those left out.
+   */
+  opSome(
+    opType: string,
+    inputs: readonly string[],
+    wanted: readonly boolean[],
+    attributes: Record<string, AttributeInput> = {},
+    domain?: string,
+  ): string[] {
+    const base = this.names.fresh(opType.toLowerCase());
+    const outputs = wanted.map((want, i) => (want ? `${base}_out${i}` : ''));
+    this.nodes.push({
+      opType,
+      name: base,
+      inputs,
+      outputs,
+      attributes: Object.fromEntries(
+        Object.entries(attributes).map(([k, v]) => [k, toAttribute(v)]),
+      ),
+      ...(domain ? { domain } : {}),
+    });
+    return outputs;
+  }
+
   /** Adds a node writing to given output names (graph outputs). */
   opInto(
     opType: string,

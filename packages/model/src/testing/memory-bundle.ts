@@ -1,7 +1,7 @@
 import { BundleError, type ModelBundleManifest, manifestShape } from '../bundle-manifest.js';
 import { bundleFingerprint, WeightsDigest } from '../convert/bundle-fingerprint.js';
 import type { DecoderConfig, WeightSource } from '../decoder-config.js';
-import { buildDecoderModel } from '../graph/decoder-graph.js';
+import { buildDecoderModel, type GraphFlavour } from '../graph/decoder-graph.js';
 import { prepareWeights, type Quantization, type WeightDtype } from '../graph/prepared-weights.js';
 import { InlineTensorSink } from '../onnx/memory-sink.js';
 import { encodeModel } from '../onnx/onnx-model.js';
@@ -16,6 +16,15 @@ export interface MemoryBundleOptions {
    * the version-1 layout, whose one gated graph has them.
    */
   readonly searchGraph?: boolean;
+  /**
+   * The graphs' ops (default `fused`). A version-1 layout (`searchGraph: false`) predates the
+   * flavours and is always `standard`.
+   */
+  readonly graph?: GraphFlavour;
+  /** `MatMulNBits`' `accuracy_level` (int4). */
+  readonly accuracyLevel?: number;
+  /** Quantize the LM head too (int8 / int4). */
+  readonly quantizeLmHead?: boolean;
 }
 
 /**
@@ -32,13 +41,25 @@ export async function memoryBundle(
   const dtype = options.dtype ?? 'fp32';
   const quantization = options.quantization ?? 'none';
   const sink = new InlineTensorSink();
-  const prepared = await prepareWeights(config, weights, sink, { dtype, quantization });
+  const searchGraph = options.searchGraph ?? true;
+  const flavour = options.graph ?? (searchGraph ? 'fused' : 'standard');
+  if (!searchGraph && flavour !== 'standard') {
+    throw new BundleError('a version-1 bundle (no search graph) has standard graphs only');
+  }
+  const prepared = await prepareWeights(config, weights, sink, {
+    dtype,
+    quantization,
+    quantizeLmHead: options.quantizeLmHead,
+  });
   const digest = new WeightsDigest();
   for (const init of sink.initializers) {
     if (init.data.kind === 'inline') digest.update(init.data.bytes);
   }
-  const common = { propagateKv: Boolean(options.propagateKv) };
-  const searchGraph = options.searchGraph ?? true;
+  const common = {
+    propagateKv: Boolean(options.propagateKv),
+    flavour,
+    accuracyLevel: options.accuracyLevel,
+  };
   const gatedGraph = (cosines: boolean) =>
     encodeModel(
       buildDecoderModel(config, prepared, sink.initializers, { ...common, gated: true, cosines }),
@@ -55,7 +76,7 @@ export async function memoryBundle(
   ]);
   const manifest: ModelBundleManifest = {
     format: 'litestage-bundle',
-    formatVersion: searchGraph ? 2 : 1,
+    formatVersion: searchGraph ? 3 : 1,
     name: 'memory',
     ...manifestShape(config),
     fingerprint: bundleFingerprint({ config, dtype, quantization }, digest.hex()),
@@ -66,6 +87,7 @@ export async function memoryBundle(
       plain: { file: 'model.plain.onnx', externalData: null },
       ...(searchGraph ? { search: { file: 'model.search.onnx', externalData: null } } : {}),
     },
+    ...(searchGraph ? { graphFlavour: flavour } : {}),
     propagateKv: Boolean(options.propagateKv),
     tokenizer: { kind: 'huggingface', file: 'tokenizer.json', configFile: null },
     config,
