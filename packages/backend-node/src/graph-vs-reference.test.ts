@@ -240,12 +240,15 @@ describe.each(GRAPH_FLAVOURS)('the %s graph', (graph) => {
       config: DecoderConfig,
       weights: WeightSource,
       kind: 'int8' | 'int4' | 'fp16',
+      quantizedHead = false,
     ) {
       const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
       for (const name of weights.names) {
         const shape = weights.shape(name);
         let data = await weights.read(name);
-        const isProjection = /\.(q|k|v|o|gate|up|down)_proj\.weight$/.test(name);
+        const isProjection =
+          /\.(q|k|v|o|gate|up|down)_proj\.weight$/.test(name) ||
+          (quantizedHead && name === 'lm_head.weight');
         if (
           kind === 'fp16' &&
           (isProjection || name === 'model.embed_tokens.weight' || name === 'lm_head.weight')
@@ -278,6 +281,31 @@ describe.each(GRAPH_FLAVOURS)('the %s graph', (graph) => {
         });
       },
     );
+
+    it.each(['int8', 'int4'] as const)(
+      '%s graph with a quantized LM head equals the reference on dequantized weights',
+      async (kind) => {
+        const config = tinyDecoderConfig({ hiddenSize: 64, intermediateSize: 96, headDim: 16 });
+        const weights = createRandomWeights(config, 14);
+        await compareWithReference(
+          config,
+          weights,
+          await effectiveWeights(config, weights, kind, true),
+          { graph, quantization: kind, quantizeLmHead: true },
+        );
+      },
+    );
+
+    it('int4 with accuracy level 4 (int8 activations) stays near the reference', async () => {
+      const config = tinyDecoderConfig({ hiddenSize: 64, intermediateSize: 96, headDim: 16 });
+      const weights = createRandomWeights(config, 12);
+      await compareWithReference(config, weights, await effectiveWeights(config, weights, 'int4'), {
+        graph,
+        quantization: 'int4',
+        accuracyLevel: 4,
+        tolerance: 1e-1,
+      });
+    });
 
     it('fp16 weights equal the reference on fp16-rounded weights', async () => {
       const config = tinyDecoderConfig();

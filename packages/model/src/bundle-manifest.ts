@@ -8,6 +8,10 @@ export const BUNDLE_MANIFEST_FILE = 'litestage.json';
 
 /** A bundle's `litestage.json`: what backends need (`BundleManifest`) plus the full config and provenance. */
 export interface ModelBundleManifest extends BundleManifest {
+  /** `MatMulNBits`' `accuracy_level` the int4 graphs were built with, when one was asked for. */
+  readonly accuracyLevel?: number;
+  /** Whether the LM head is quantized like the projections (int8 / int4 bundles). */
+  readonly quantizeLmHead?: boolean;
   readonly config: DecoderConfig;
   readonly source: { readonly format: 'huggingface' | 'llama2c'; readonly name: string };
   readonly createdBy: { readonly name: string; readonly version: string };
@@ -61,6 +65,8 @@ export const bundleManifestSchema = z.strictObject({
   fingerprint: modelFingerprintSchema,
   dtype: z.enum(['fp32', 'fp16']),
   quantization: z.enum(['none', 'int8', 'int4']),
+  accuracyLevel: z.int().min(0).max(4).optional(),
+  quantizeLmHead: z.boolean().optional(),
   graphs: z.strictObject({
     gated: graphSchema,
     plain: graphSchema.nullable(),
@@ -118,12 +124,12 @@ export function parseBundleManifest(text: string, location: string): ModelBundle
     );
   }
   const manifest = result.data as ModelBundleManifest;
-  if ((manifest.formatVersion >= 2) !== (manifest.graphs.search !== undefined)) {
+  if (manifest.formatVersion >= 2 !== (manifest.graphs.search !== undefined)) {
     throw new BundleError(
       `${location}/${BUNDLE_MANIFEST_FILE}: graphs.search belongs to bundles of format version 2 and later, and only to them`,
     );
   }
-  if ((manifest.formatVersion >= 3) !== (manifest.graphFlavour !== undefined)) {
+  if (manifest.formatVersion >= 3 !== (manifest.graphFlavour !== undefined)) {
     throw new BundleError(
       `${location}/${BUNDLE_MANIFEST_FILE}: graphFlavour belongs to bundles of format version 3 and later, and only to them`,
     );

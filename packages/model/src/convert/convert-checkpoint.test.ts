@@ -73,7 +73,8 @@ describe('convertCheckpoint', () => {
     const bundle = await openBundle(out);
     expect(bundle.manifest).toEqual(manifest);
     expect(manifest).toMatchObject({
-      formatVersion: 2,
+      formatVersion: 3,
+      graphFlavour: 'fused',
       numLayers: 2,
       architecture: 'llama',
       source: { format: 'huggingface' },
@@ -98,20 +99,139 @@ describe('convertCheckpoint', () => {
     );
   });
 
-  it('writes a manifest that reads back as version 1 without its search graph, but not as version 2', async () => {
+  it('reads manifests written before: version 1 without a search graph, version 2 as the standard flavour', async () => {
     const dir = await tempDir();
     const input = await hfCheckpoint(join(dir, 'ckpt'));
     const out = join(dir, 'bundle');
-    const { search: _, ...oldGraphs } = (await convertCheckpoint({ input, out })).graphs;
+    await convertCheckpoint({ input, out, graph: 'standard' });
     const manifestFile = join(out, 'litestage.json');
-    const current = JSON.parse(await readFile(manifestFile, 'utf8'));
+    const { graphFlavour, ...current } = JSON.parse(await readFile(manifestFile, 'utf8'));
+    expect(graphFlavour).toBe('standard');
+    const { search: _, ...oldGraphs } = current.graphs;
+    await writeFile(manifestFile, JSON.stringify({ ...current, formatVersion: 2 }));
+    expect((await openBundle(out)).manifest.graphFlavour).toBeUndefined();
     await writeFile(
       manifestFile,
       JSON.stringify({ ...current, formatVersion: 1, graphs: oldGraphs }),
     );
     expect((await openBundle(out)).manifest.graphs.search).toBeUndefined();
-    await writeFile(manifestFile, JSON.stringify({ ...current, graphs: oldGraphs }));
-    await expect(openBundle(out)).rejects.toThrow(/graphs\.search belongs to format version 2/);
+    await writeFile(
+      manifestFile,
+      JSON.stringify({ ...current, formatVersion: 2, graphs: oldGraphs }),
+    );
+    await expect(openBundle(out)).rejects.toThrow(
+      /graphs\.search belongs to bundles of format version 2/,
+    );
+    await writeFile(manifestFile, JSON.stringify({ ...current, formatVersion: 3 }));
+    await expect(openBundle(out)).rejects.toThrow(
+      /graphFlavour belongs to bundles of format version 3/,
+    );
+    await writeFile(
+      manifestFile,
+      JSON.stringify({ ...current, formatVersion: 2, graphFlavour: 'fused' }),
+    );
+    await expect(openBundle(out)).rejects.toThrow(
+      /graphFlavour belongs to bundles of format version 3/,
+    );
+  });
+
+  it('builds both graph flavours from the same weights, so with the same fingerprint', async () => {
+    const dir = await tempDir();
+    const input = await hfCheckpoint(join(dir, 'ckpt'));
+    const fused = await convertCheckpoint({ input, out: join(dir, 'fused'), plainGraph: false });
+    const standard = await convertCheckpoint({
+      input,
+      out: join(dir, 'standard'),
+      plainGraph: false,
+      graph: 'standard',
+    });
+    expect(fused.graphFlavour).toBe('fused');
+    expect(standard.graphFlavour).toBe('standard');
+    expect(standard.fingerprint).toBe(fused.fingerprint);
+    expect(await readFile(join(dir, 'fused', 'model.onnx.data'))).toEqual(
+      await readFile(join(dir, 'standard', 'model.onnx.data')),
+    );
+    const ops = async (bundle: string, file: string) => {
+      const bytes = Buffer.from(await readFile(join(dir, bundle, file)));
+      return ['GroupQueryAttention', 'RotaryEmbedding', 'SkipSimplifiedLayerNormalization'].filter(
+        (op) => bytes.includes(op),
+      );
+    };
+    for (const file of ['model.onnx', 'model.search.onnx']) {
+      expect(await ops('fused', file)).toEqual([
+        'GroupQueryAttention',
+        'RotaryEmbedding',
+        'SkipSimplifiedLayerNormalization',
+      ]);
+      expect(await ops('standard', file)).toEqual([]);
+    }
+  });
+
+  it('builds the standard graph for a model the fused graph cannot express, and refuses to force it', async () => {
+    const dir = await tempDir();
+    const input = await llama2cCheckpoint(dir);
+    const tokenizer = join(dir, 'tokenizer.bin');
+    await writeFile(tokenizer, buildLlama2cTokenizerBin(buildPieces(41)).bytes);
+    const messages: string[] = [];
+    const auto = await convertCheckpoint({
+      input,
+      out: join(dir, 'auto'),
+      tokenizer,
+      plainGraph: false,
+      onProgress: (m) => messages.push(m),
+    });
+    expect(auto.graphFlavour).toBe('standard');
+    expect(messages.some((m) => /head dimension that is a multiple of 8/.test(m))).toBe(true);
+    const out = join(dir, 'forced');
+    const forced = convertCheckpoint({ input, out, tokenizer, graph: 'fused' });
+    await expect(forced).rejects.toThrow(ConversionError);
+    await expect(forced).rejects.toThrow(/multiple of 8/);
+    await expectNothingLeft(out);
+  });
+
+  it('refuses graph options that cannot apply, before any work', async () => {
+    const dir = await tempDir();
+    const input = await hfCheckpoint(join(dir, 'ckpt'));
+    const out = join(dir, 'bundle');
+    const refused = async (
+      options: Partial<Parameters<typeof convertCheckpoint>[0]>,
+      why: RegExp,
+    ) => {
+      const attempt = convertCheckpoint({ input, out, ...options });
+      await expect(attempt).rejects.toThrow(ConversionError);
+      await expect(attempt).rejects.toThrow(why);
+      await expectNothingLeft(out);
+    };
+    await refused({ graph: 'onnx' as never }, /unknown graph flavour "onnx"/);
+    await refused({ accuracyLevel: 4 }, /int4 weights only/);
+    await refused({ quantization: 'int4', accuracyLevel: 5 }, /not one of 0, 1, 2, 3, 4/);
+    await refused({ quantizeLmHead: true }, /only with quantized weights/);
+  });
+
+  it('writes int4 graphs with the accuracy level and a quantized LM head when asked', async () => {
+    const dir = await tempDir();
+    const input = await hfCheckpoint(join(dir, 'ckpt'));
+    const plain = await convertCheckpoint({
+      input,
+      out: join(dir, 'a'),
+      quantization: 'int4',
+      plainGraph: false,
+    });
+    const tuned = await convertCheckpoint({
+      input,
+      out: join(dir, 'b'),
+      quantization: 'int4',
+      accuracyLevel: 4,
+      quantizeLmHead: true,
+      plainGraph: false,
+    });
+    const graph = async (bundle: string) =>
+      Buffer.from(await readFile(join(dir, bundle, 'model.onnx')));
+    expect((await graph('a')).includes('accuracy_level')).toBe(false);
+    expect((await graph('b')).includes('accuracy_level')).toBe(true);
+    // The quantized head is a weight of its own, so the model (and its fingerprint) differs.
+    expect(tuned.fingerprint).not.toBe(plain.fingerprint);
+    expect(tuned).toMatchObject({ accuracyLevel: 4, quantizeLmHead: true });
   });
 
   it('refuses to overwrite an existing folder', async () => {

@@ -8,7 +8,12 @@ import {
 import { openHuggingFaceCheckpoint } from '../checkpoint/hf-checkpoint.js';
 import { openLlama2cCheckpoint } from '../checkpoint/llama2c-checkpoint.js';
 import type { DecoderConfig, WeightSource } from '../decoder-config.js';
-import { buildDecoderModel, GRAPH_FLAVOURS, type GraphFlavour } from '../graph/decoder-graph.js';
+import {
+  buildDecoderModel,
+  fusedGraphProblem,
+  GRAPH_FLAVOURS,
+  type GraphFlavour,
+} from '../graph/decoder-graph.js';
 import { prepareWeights, type Quantization, type WeightDtype } from '../graph/prepared-weights.js';
 import { encodeModel } from '../onnx/onnx-model.js';
 import { bundleFingerprint } from './bundle-fingerprint.js';
@@ -30,9 +35,10 @@ export interface ConvertOptions {
   readonly dtype?: WeightDtype;
   readonly quantization?: Quantization;
   /**
-   * The graphs' ops: `fused` (default; onnxruntime contrib ops, runs on onnxruntime-node
-   * and onnxruntime-web) or `standard` (standard ONNX ops, for runtimes without them).
-   * Both use the same weights, so the fingerprint does not depend on it.
+   * The graphs' ops: `fused` (onnxruntime contrib ops, runs on onnxruntime-node and
+   * onnxruntime-web) or `standard` (standard ONNX ops, for runtimes without them). Unset:
+   * fused where the model allows it (see `fusedGraphProblem`), standard otherwise. Both use
+   * the same weights, so the fingerprint does not depend on it.
    */
   readonly graph?: GraphFlavour;
   /**
@@ -100,10 +106,11 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelB
     progress(
       `${checkpoint.format} checkpoint: ${config.numLayers} layers, hidden ${config.hiddenSize}, vocab ${config.vocabSize}`,
     );
+    const flavour = chooseGraphFlavour(config, options.graph, progress);
     sink = await ExternalDataSink.create(join(partial, DATA_FILE), DATA_FILE);
-    const written = await writeWeightsAndGraphs(checkpoint, sink, partial, options);
+    const written = await writeWeightsAndGraphs(checkpoint, sink, partial, flavour, options);
     sink = undefined;
-    const manifest = bundleManifest(checkpoint, input, tokenizer, written, options);
+    const manifest = bundleManifest(checkpoint, input, tokenizer, written, flavour, options);
     await writeFile(join(partial, BUNDLE_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     signal?.throwIfAborted();
     await rename(partial, out);
@@ -120,8 +127,8 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelB
 
 /** Graph options that cannot work together, refused before any work. */
 function checkGraphOptions(options: ConvertOptions): void {
-  const flavour = options.graph ?? 'fused';
-  if (!GRAPH_FLAVOURS.includes(flavour)) {
+  const flavour = options.graph;
+  if (flavour !== undefined && !GRAPH_FLAVOURS.includes(flavour)) {
     throw new ConversionError(`unknown graph flavour "${flavour}"`, {
       hint: `use one of: ${GRAPH_FLAVOURS.join(', ')}`,
     });
@@ -142,6 +149,22 @@ function checkGraphOptions(options: ConvertOptions): void {
       hint: 'quantize to int8 or int4, or leave the LM head in float',
     });
   }
+}
+
+/** The asked-for flavour, or fused where the model allows it; a fused graph it cannot have is refused. */
+function chooseGraphFlavour(
+  config: DecoderConfig,
+  asked: GraphFlavour | undefined,
+  progress: (message: string) => void,
+): GraphFlavour {
+  const problem = fusedGraphProblem(config);
+  if (asked === 'standard') return 'standard';
+  if (!problem) return 'fused';
+  if (asked === 'fused') {
+    throw new ConversionError(problem, { hint: 'convert with the standard graph flavour' });
+  }
+  progress(`standard graph: ${problem}`);
+  return 'standard';
 }
 
 async function openCheckpoint(input: string, isFolder: boolean): Promise<OpenedCheckpoint> {
@@ -168,13 +191,13 @@ async function writeWeightsAndGraphs(
   checkpoint: OpenedCheckpoint,
   sink: ExternalDataSink,
   folder: string,
+  flavour: GraphFlavour,
   options: ConvertOptions,
 ): Promise<WrittenModel> {
   const { config, weights } = checkpoint;
   const dtype = options.dtype ?? 'fp32';
   const quantization = options.quantization ?? 'none';
   const progress = options.onProgress ?? (() => {});
-  const flavour = options.graph ?? 'fused';
   const prepared = await prepareWeights(config, weights, sink, {
     dtype,
     quantization,
@@ -212,6 +235,7 @@ function bundleManifest(
   input: string,
   tokenizer: ModelBundleManifest['tokenizer'],
   written: WrittenModel,
+  flavour: GraphFlavour,
   options: ConvertOptions,
 ): ModelBundleManifest {
   const { config } = checkpoint;
@@ -223,8 +247,10 @@ function bundleManifest(
     fingerprint: written.fingerprint,
     dtype: options.dtype ?? 'fp32',
     quantization: options.quantization ?? 'none',
+    ...(options.accuracyLevel === undefined ? {} : { accuracyLevel: options.accuracyLevel }),
+    ...(options.quantizeLmHead ? { quantizeLmHead: true } : {}),
     graphs: written.graphs,
-    graphFlavour: options.graph ?? 'fused',
+    graphFlavour: flavour,
     propagateKv: Boolean(options.propagateKv),
     tokenizer,
     config,

@@ -17,6 +17,7 @@ export {
   buildDecoderGraph,
   buildDecoderModel,
   type DecoderGraphOptions,
+  fusedGraphProblem,
   GRAPH_FLAVOURS,
   type GraphFlavour,
   GraphFlavourError,

@@ -1,7 +1,7 @@
+import { LiteStageError } from '@litestage/errors';
 import type { DecoderConfig } from '../decoder-config.js';
 import { GraphBuilder } from '../onnx/graph-builder.js';
 import type { Graph, Initializer, OnnxModel } from '../onnx/onnx-model.js';
-import { LiteStageError } from '@litestage/errors';
 import { declareSequenceLengths, fusedDecoderLayers, fusedLogits } from './fused-decoder-graph.js';
 import { asFloat32, project, rmsNorm } from './graph-ops.js';
 import type { PreparedWeights } from './prepared-weights.js';
@@ -155,13 +155,21 @@ export function buildDecoderGraph(
   return g.build();
 }
 
-/** GroupQueryAttention's limits, checked before anything is built. */
-function checkFusable(config: DecoderConfig): void {
+/**
+ * Why the fused graph cannot express this model (GroupQueryAttention's limits), or null when
+ * it can.
+ */
+export function fusedGraphProblem(config: DecoderConfig): string | null {
   if (config.headDim % 8 !== 0) {
-    throw new GraphFlavourError(
-      `the fused graph needs a head dimension that is a multiple of 8 (GroupQueryAttention); this model's is ${config.headDim}`,
-      { hint: 'build the standard graph flavour instead' },
-    );
+    return `the fused graph needs a head dimension that is a multiple of 8 (GroupQueryAttention); this model's is ${config.headDim}`;
+  }
+  return null;
+}
+
+function checkFusable(config: DecoderConfig): void {
+  const problem = fusedGraphProblem(config);
+  if (problem) {
+    throw new GraphFlavourError(problem, { hint: 'build the standard graph flavour instead' });
   }
 }
 

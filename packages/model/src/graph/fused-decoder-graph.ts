@@ -1,15 +1,15 @@
 import type { DecoderConfig } from '../decoder-config.js';
 import type { GraphBuilder } from '../onnx/graph-builder.js';
-import { asFloat32, cosine, project } from './graph-ops.js';
 import {
   addAndNorm,
   type FusedLayer,
   fusedAttention,
   fusedFeedForward,
   fusedKeyValuesOnly,
-  fuseLayerWeights,
   fusedRmsNorm,
+  fuseLayerWeights,
 } from './fused-sub-layers.js';
+import { asFloat32, cosine, project } from './graph-ops.js';
 import type { PreparedWeights } from './prepared-weights.js';
 import { ifSkipped } from './sub-layer-gates.js';
 
@@ -50,9 +50,13 @@ export function fusedDecoderLayers(
   build: FusedBuild,
 ): { normed: string; cosAttn: string[]; cosFfn: string[] } {
   const eps = config.rmsNormEps;
-  let residual = g.op('Gather', [asFloat32(g, weights.embed.name, weights.embed.stored), inputs.inputIds], {
-    axis: 0,
-  });
+  let residual = g.op(
+    'Gather',
+    [asFloat32(g, weights.embed.name, weights.embed.stored), inputs.inputIds],
+    {
+      axis: 0,
+    },
+  );
   const gated = inputs.skipAttn !== null && inputs.skipFfn !== null;
   const zeros = gated ? zerosLike(g, residual) : null;
   const ones = gated ? inputs.ones : null;
