@@ -66,9 +66,48 @@ describe('litestage convert', () => {
     expect(result.code).toBe(0);
     expect(result.out).toMatch(
       new RegExp(
-        `^${out}: SmolLM2-135M, 3 layers, fp32, quantization none, sha256:[0-9a-f]{64}\\n$`,
+        `^${out}: SmolLM2-135M, 3 layers, fp32, quantization none, fused graph, sha256:[0-9a-f]{64}\\n$`,
       ),
     );
+  });
+
+  it('builds the standard graph with --graph standard, and int4 graphs with an accuracy level', async () => {
+    const parent = await caseDir('flavour');
+    const input = await hfCheckpoint(parent);
+    const standard = await run(
+      'convert',
+      input,
+      '--out',
+      join(parent, 'standard'),
+      '--no-plain',
+      '--graph',
+      'standard',
+    );
+    expect(standard.code).toBe(0);
+    expect(standard.out).toMatch(/quantization none, standard graph, sha256:/);
+    const int4 = await run(
+      'convert',
+      input,
+      '--out',
+      join(parent, 'int4'),
+      '--no-plain',
+      '--quant',
+      'int4',
+      '--accuracy-level',
+      '4',
+      '--quantize-lm-head',
+    );
+    expect(int4.code).toBe(0);
+    expect(int4.out).toMatch(/quantization int4, fused graph, sha256:/);
+    const manifest = JSON.parse(await readFile(join(parent, 'int4', 'litestage.json'), 'utf8'));
+    expect(manifest).toMatchObject({
+      accuracyLevel: 4,
+      quantizeLmHead: true,
+      graphFlavour: 'fused',
+    });
+    const refused = await run('convert', input, '--out', join(parent, 'x'), '--graph', 'onnx');
+    expect(refused.code).not.toBe(0);
+    expect(refused.err).toMatch(/--graph/);
   });
 
   it('refuses an output under a missing folder at once, with a hint', async () => {

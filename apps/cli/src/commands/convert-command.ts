@@ -4,13 +4,16 @@ import { CliError, EXIT_INTERRUPTED } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
 import { interruptSignal, isAbortOf } from '../interrupt-signal.js';
 import type { CommandModule } from './command-module.js';
-import { oneOf } from './option-parsers.js';
+import { nonNegativeInteger, oneOf } from './option-parsers.js';
 
 interface ConvertFlags {
   out: string;
   tokenizer?: string;
   dtype: 'fp32' | 'fp16';
   quant: 'none' | 'int8' | 'int4';
+  graph?: 'fused' | 'standard';
+  accuracyLevel?: number;
+  quantizeLmHead?: boolean;
   plain: boolean;
   kvPropagate?: boolean;
   name?: string;
@@ -48,6 +51,17 @@ export const convertCommand: CommandModule = {
         oneOf(['none', 'int8', 'int4'] as const),
         'none',
       )
+      .option(
+        '--graph <flavour>',
+        'graph ops: fused (onnxruntime contrib ops; the default where the model allows it) | standard (standard ONNX ops, for runtimes without them)',
+        oneOf(['fused', 'standard'] as const),
+      )
+      .option(
+        '--accuracy-level <level>',
+        "int4 only: MatMulNBits' accuracy_level, 0-4 (4: int8 activations, faster on CPUs with int8 dot products)",
+        nonNegativeInteger,
+      )
+      .option('--quantize-lm-head', 'int8/int4 only: quantize the LM head too')
       .option('--no-plain', 'skip the plain (ungated) graph used by benchmarks')
       .option(
         '--kv-propagate',
@@ -77,14 +91,17 @@ export const convertCommand: CommandModule = {
             quantization: flags.quant,
             plainGraph: flags.plain,
             propagateKv: Boolean(flags.kvPropagate),
+            quantizeLmHead: Boolean(flags.quantizeLmHead),
             onProgress,
+            ...(flags.graph === undefined ? {} : { graph: flags.graph }),
+            ...(flags.accuracyLevel === undefined ? {} : { accuracyLevel: flags.accuracyLevel }),
             signal: interrupt.signal,
             ...(flags.tokenizer === undefined ? {} : { tokenizer: flags.tokenizer }),
             ...(flags.name === undefined ? {} : { name: flags.name }),
           });
           if (last) io.stderr('\n');
           io.stdout(
-            `${flags.out}: ${manifest.name}, ${manifest.numLayers} layers, ${manifest.dtype}, quantization ${manifest.quantization}, ${manifest.fingerprint}\n`,
+            `${flags.out}: ${manifest.name}, ${manifest.numLayers} layers, ${manifest.dtype}, quantization ${manifest.quantization}, ${manifest.graphFlavour} graph, ${manifest.fingerprint}\n`,
           );
         } catch (error) {
           if (last) io.stderr('\n');

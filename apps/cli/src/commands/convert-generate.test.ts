@@ -13,7 +13,7 @@ describe('litestage convert and generate', () => {
     const converted = await convertStories(bundle);
     expect(converted.code).toBe(0);
     expect(converted.out).toMatch(
-      /stories260K, 5 layers, fp32, quantization none, sha256:[0-9a-f]{64}\n$/,
+      /stories260K, 5 layers, fp32, quantization none, fused graph, sha256:[0-9a-f]{64}\n$/,
     );
     const generated = await run(
       'generate',
