@@ -103,7 +103,14 @@ function withPolicy(
   };
 }
 
-const bundles: Record<string, { standard: BundleSource; propagate: BundleSource }> = {};
+/** `standard` / `propagate`: the KV builds, fused (the default); `*Ops`: the same with standard ops. */
+interface Bundles {
+  standard: BundleSource;
+  propagate: BundleSource;
+  standardOps: BundleSource;
+  propagateStandardOps: BundleSource;
+}
+const bundles: Record<string, Bundles> = {};
 const sessions: ModelSession[] = [];
 beforeAll(async () => {
   await convertCheckpoint({
@@ -118,15 +125,35 @@ beforeAll(async () => {
     propagateKv: true,
     plainGraph: false,
   });
+  for (const [out, propagateKv] of [
+    ['s-ops', false],
+    ['p-ops', true],
+  ] as const) {
+    await convertCheckpoint({
+      input: join(data, 'stories260K.bin'),
+      tokenizer: join(data, 'tok512.bin'),
+      out: join(dir, out),
+      propagateKv,
+      plainGraph: false,
+      graph: 'standard',
+    });
+  }
   bundles.stories260K = {
     standard: await openBundle(join(dir, 's')),
     propagate: await openBundle(join(dir, 'p')),
+    standardOps: await openBundle(join(dir, 's-ops')),
+    propagateStandardOps: await openBundle(join(dir, 'p-ops')),
   };
   const config = tinyDecoderConfig({ vocabSize: 512, numLayers: 4, maxPositionEmbeddings: 256 });
   const weights = createRandomWeights(config, 31);
   bundles['tiny random'] = {
     standard: await memoryBundle(config, weights),
     propagate: await memoryBundle(config, weights, { propagateKv: true }),
+    standardOps: await memoryBundle(config, weights, { graph: 'standard' }),
+    propagateStandardOps: await memoryBundle(config, weights, {
+      propagateKv: true,
+      graph: 'standard',
+    }),
   };
 });
 afterAll(async () => {
@@ -142,10 +169,7 @@ async function load(bundle: BundleSource) {
 
 describe.each(['stories260K', 'tiny random'])('the engine on %s', (name) => {
   it('gives the same text with every KV policy when nothing is skipped', async () => {
-    const { standard, propagate } = bundles[name] as {
-      standard: BundleSource;
-      propagate: BundleSource;
-    };
+    const { standard, propagate } = bundles[name] as Bundles;
     const session = await load(standard);
     const base = fullDepthProfile(session.manifest, format);
     const texts = async (s: ModelSession, policy: Profile['runtime']['kvPolicy']) =>
@@ -177,7 +201,7 @@ describe.each(['stories260K', 'tiny random'])('the engine on %s', (name) => {
   });
 
   it('reprefill after a stage with skips equals a fresh prefill of the same text, and skips change the run', async () => {
-    const { standard } = bundles[name] as { standard: BundleSource };
+    const { standard } = bundles[name] as Bundles;
     const session = await load(standard);
     const skip = { begin: ['1.attn', '2.ffn'], end: ['0.ffn', '3.attn'] };
     const profile = withPolicy(fullDepthProfile(session.manifest, format), 'reprefill', skip);
@@ -201,8 +225,31 @@ describe.each(['stories260K', 'tiny random'])('the engine on %s', (name) => {
     expect(skipped.stages.map((s) => s.text)).not.toEqual(full.stages.map((s) => s.text));
   });
 
+  it('the fused and the standard graph give the same text under every KV policy, with skips', async () => {
+    const b = bundles[name] as Bundles;
+    const skip = { begin: ['1.attn', '2.ffn'], end: ['0.ffn', '3.attn'] };
+    const texts = async (bundle: BundleSource, policy: Profile['runtime']['kvPolicy']) => {
+      const session = await load(bundle);
+      const profile = withPolicy(fullDepthProfile(session.manifest, format), policy, skip);
+      const result = await createEngine({ session, tokenizer, format, profile }).run(question);
+      return result.stages.map((x) => x.text);
+    };
+    expect(b.standard.manifest.graphFlavour).toBe('fused');
+    expect(b.standardOps.manifest.graphFlavour).toBe('standard');
+    // Same weights, same fingerprint: a profile applies to either flavour.
+    expect(b.standardOps.manifest.fingerprint).toBe(b.standard.manifest.fingerprint);
+    for (const policy of ['reprefill', 'reuse'] as const) {
+      const fused = await texts(b.standard, policy);
+      expect(fused.join('').length).toBeGreaterThan(10);
+      expect(fused).toEqual(await texts(b.standardOps, policy));
+    }
+    expect(await texts(b.propagate, 'propagate')).toEqual(
+      await texts(b.propagateStandardOps, 'propagate'),
+    );
+  });
+
   it('collects the cosines of every sub-layer at each prefill', async () => {
-    const { standard } = bundles[name] as { standard: BundleSource };
+    const { standard } = bundles[name] as Bundles;
     const session = await load(standard);
     const result = await createEngine({
       session,
