@@ -60,6 +60,15 @@ export function fusedDecoderLayers(
   const gated = inputs.skipAttn !== null && inputs.skipFfn !== null;
   const zeros = gated ? zerosLike(g, residual) : null;
   const ones = gated ? inputs.ones : null;
+  // Every layer's skip flag in one Split per kind, not one Gather per gate.
+  const flags = (skipFlags: string | null) =>
+    skipFlags === null
+      ? []
+      : g.opN('Split', [skipFlags, g.int64(Array(config.numLayers).fill(1))], config.numLayers, {
+          axis: 0,
+        });
+  const attnFlags = flags(inputs.skipAttn);
+  const ffnFlags = flags(inputs.skipFfn);
   const first = weights.layers[0];
   if (!first) throw new Error('a decoder needs at least one layer');
   let normed = fusedRmsNorm(g, residual, first.inputNorm, eps);
@@ -93,20 +102,27 @@ export function fusedDecoderLayers(
     } else {
       const before = residual;
       const input = normed;
-      const [d, k, v, cos] = ifSkipped(g, inputs.skipAttn as string, index, 'attn', {
-        run: (b) => {
-          const ran = fusedAttention(b, layer, input);
-          const out = [ran.delta, ran.keys, ran.values];
-          return ones ? [...out, cosine(b, before, b.op('Add', [before, ran.delta]))] : out;
+      const [d, k, v, cos] = ifSkipped(
+        g,
+        inputs.skipAttn as string,
+        index,
+        'attn',
+        {
+          run: (b) => {
+            const ran = fusedAttention(b, layer, input);
+            const out = [ran.delta, ran.keys, ran.values];
+            return ones ? [...out, cosine(b, before, b.op('Add', [before, ran.delta]))] : out;
+          },
+          skip: (b) => {
+            const kept = build.propagateKv
+              ? fusedKeyValuesOnly(b, layer, input)
+              : { keys: layer.pastKey, values: layer.pastValue };
+            const out = [zeros as string, kept.keys, kept.values];
+            return ones ? [...out, ones] : out;
+          },
         },
-        skip: (b) => {
-          const kept = build.propagateKv
-            ? fusedKeyValuesOnly(b, layer, input)
-            : { keys: layer.pastKey, values: layer.pastValue };
-          const out = [zeros as string, kept.keys, kept.values];
-          return ones ? [...out, ones] : out;
-        },
-      }) as [string, string, string, string | undefined];
+        attnFlags[index],
+      ) as [string, string, string, string | undefined];
       attnDelta = d;
       keys = k;
       values = v;
@@ -123,13 +139,20 @@ export function fusedDecoderLayers(
     } else {
       const before = residual;
       const input = normed;
-      const [d, cos] = ifSkipped(g, inputs.skipFfn as string, index, 'ffn', {
-        run: (b) => {
-          const delta = fusedFeedForward(b, layer, input);
-          return ones ? [delta, cosine(b, before, b.op('Add', [before, delta]))] : [delta];
+      const [d, cos] = ifSkipped(
+        g,
+        inputs.skipFfn as string,
+        index,
+        'ffn',
+        {
+          run: (b) => {
+            const delta = fusedFeedForward(b, layer, input);
+            return ones ? [delta, cosine(b, before, b.op('Add', [before, delta]))] : [delta];
+          },
+          skip: () => (ones ? [zeros as string, ones] : [zeros as string]),
         },
-        skip: () => (ones ? [zeros as string, ones] : [zeros as string]),
-      }) as [string, string | undefined];
+        ffnFlags[index],
+      ) as [string, string | undefined];
       ffnDelta = d;
       if (cos) cosFfn.push(cos);
     }

@@ -95,12 +95,14 @@ export function ifSkipped(
     readonly run: (b: GraphBuilder) => string[];
     readonly skip: (b: GraphBuilder) => string[];
   },
+  /** The layer's flag already taken out of `skipFlags` (`[1]` bool), if it was. */
+  flag?: string,
 ): string[] {
   const run = g.subgraph(`${kind}_${layer}_run`);
   const outputs = branchOutputs(run, branches.run(run));
   const skip = g.subgraph(`${kind}_${layer}_skip`);
   branchOutputs(skip, branches.skip(skip));
-  const cond = g.op('Gather', [skipFlags, g.int64([layer], [])], { axis: 0 });
+  const cond = flag ?? g.op('Gather', [skipFlags, g.int64([layer], [])], { axis: 0 });
   return g.opN('If', [cond], outputs, {
     then_branch: skip.build(),
     else_branch: run.build(),
@@ -108,9 +110,16 @@ export function ifSkipped(
 }
 
 /** Declares `values` as the branch's outputs (through Identity nodes); returns their count. */
+/**
+ * Declares `values` as the branch's outputs: directly where the branch computes them, through
+ * an Identity where they come from the outer graph or are declared twice. Returns their count.
+ */
 function branchOutputs(b: GraphBuilder, values: readonly string[]): number {
+  const computed = new Set(b.nodes.flatMap((node) => node.outputs));
+  const declared = new Set<string>();
   for (const value of values) {
-    const name = b.op('Identity', [value]);
+    const name = computed.has(value) && !declared.has(value) ? value : b.op('Identity', [value]);
+    declared.add(name);
     b.output({ name, type: 'float' });
   }
   return values.length;
