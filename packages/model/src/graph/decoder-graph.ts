@@ -118,33 +118,11 @@ export function buildDecoderGraph(
     ({ cosAttn, cosFfn } = layers);
     fusedLogits(g, config, weights, layers.normed, inputs.logitsToKeep, options.accuracyLevel);
   } else {
-    let hidden = embedTokens(g, weights, inputs.inputIds);
-    const rotary = rotaryTables(g, weights, inputs.positionIds);
-    const attnGates: Gates | null = inputs.skipAttn
-      ? { skipFlags: inputs.skipAttn, ones, propagateKv }
-      : null;
-    const ffnGates: Gates | null = inputs.skipFfn
-      ? { skipFlags: inputs.skipFfn, ones, propagateKv }
-      : null;
-    for (let index = 0; index < config.numLayers; index++) {
-      const layerWeights = weights.layers[index];
-      if (!layerWeights) throw new Error(`prepared weights lack layer ${index}`);
-      const layer = {
-        index,
-        config,
-        weights: layerWeights,
-        rotary,
-        pastKey: `past_key.${index}`,
-        pastValue: `past_value.${index}`,
-        accuracyLevel: options.accuracyLevel,
-      };
-      const attn = addAttention(g, layer, hidden, attnGates);
-      if (attn.cosine) cosAttn.push(attn.cosine);
-      const ffn = addFeedForward(g, layer, attn.hidden, ffnGates);
-      if (ffn.cosine) cosFfn.push(ffn.cosine);
-      hidden = ffn.hidden;
-    }
-    writeLogits(g, config, weights, hidden, inputs.logitsToKeep, options.accuracyLevel);
+    ({ cosAttn, cosFfn } = standardDecoderLayers(g, config, weights, inputs, {
+      ones,
+      propagateKv,
+      accuracyLevel: options.accuracyLevel,
+    }));
   }
 
   declareOutputs(g, config);
@@ -176,6 +154,50 @@ function checkFusable(config: DecoderConfig): void {
 /** A model the requested graph flavour cannot express. */
 export class GraphFlavourError extends LiteStageError {
   override readonly name = 'GraphFlavourError';
+}
+
+/** The standard-op layers and logits; returns the per-layer cosines (search graph). */
+function standardDecoderLayers(
+  g: GraphBuilder,
+  config: DecoderConfig,
+  weights: PreparedWeights,
+  inputs: DecoderInputs,
+  build: {
+    readonly ones: string | null;
+    readonly propagateKv: boolean;
+    readonly accuracyLevel: number | undefined;
+  },
+): { cosAttn: string[]; cosFfn: string[] } {
+  const cosAttn: string[] = [];
+  const cosFfn: string[] = [];
+  let hidden = embedTokens(g, weights, inputs.inputIds);
+  const rotary = rotaryTables(g, weights, inputs.positionIds);
+  const attnGates: Gates | null = inputs.skipAttn
+    ? { skipFlags: inputs.skipAttn, ones: build.ones, propagateKv: build.propagateKv }
+    : null;
+  const ffnGates: Gates | null = inputs.skipFfn
+    ? { skipFlags: inputs.skipFfn, ones: build.ones, propagateKv: build.propagateKv }
+    : null;
+  for (let index = 0; index < config.numLayers; index++) {
+    const layerWeights = weights.layers[index];
+    if (!layerWeights) throw new Error(`prepared weights lack layer ${index}`);
+    const layer = {
+      index,
+      config,
+      weights: layerWeights,
+      rotary,
+      pastKey: `past_key.${index}`,
+      pastValue: `past_value.${index}`,
+      accuracyLevel: build.accuracyLevel,
+    };
+    const attn = addAttention(g, layer, hidden, attnGates);
+    if (attn.cosine) cosAttn.push(attn.cosine);
+    const ffn = addFeedForward(g, layer, attn.hidden, ffnGates);
+    if (ffn.cosine) cosFfn.push(ffn.cosine);
+    hidden = ffn.hidden;
+  }
+  writeLogits(g, config, weights, hidden, inputs.logitsToKeep, build.accuracyLevel);
+  return { cosAttn, cosFfn };
 }
 
 interface DecoderInputs {

@@ -50,13 +50,8 @@ export function fusedDecoderLayers(
   build: FusedBuild,
 ): { normed: string; cosAttn: string[]; cosFfn: string[] } {
   const eps = config.rmsNormEps;
-  let residual = g.op(
-    'Gather',
-    [asFloat32(g, weights.embed.name, weights.embed.stored), inputs.inputIds],
-    {
-      axis: 0,
-    },
-  );
+  const embed = asFloat32(g, weights.embed.name, weights.embed.stored);
+  let residual = g.op('Gather', [embed, inputs.inputIds], { axis: 0 });
   const gated = inputs.skipAttn !== null && inputs.skipFfn !== null;
   const zeros = gated ? zerosLike(g, residual) : null;
   const ones = gated ? inputs.ones : null;
