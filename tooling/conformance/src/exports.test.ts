@@ -20,7 +20,6 @@ it('exports exactly the public API', async () => {
       "conformanceSpecs",
       "conformanceTokenizers",
       "conformanceVocab",
-      "effectiveWeights",
       "loadConformanceCases",
       "readConformanceIndex",
       "referenceExpectation",

@@ -6,4 +6,4 @@ export {
 } from './conformance-fixtures.js';
 export { CONFORMANCE_STAGE, type ConformanceSpec, conformanceSpecs } from './conformance-specs.js';
 export { conformanceTokenizers, conformanceVocab } from './conformance-vocab.js';
-export { effectiveWeights, referenceExpectation } from './reference-expectation.js';
+export { referenceExpectation } from './reference-expectation.js';
