@@ -96,6 +96,7 @@ describe('workspace layout', () => {
         'packages/search',
         'packages/tasks',
         'tooling/bench',
+        'tooling/conformance',
         'tooling/fixtures',
         'tooling/tsconfig',
       ].sort(),
@@ -172,9 +173,19 @@ function dataTestsUnder(dir: string): string[] {
 describe('test suites', () => {
   const withTests = workspaceDirs.filter((dir) => existsSync(join(root, dir, 'vitest.config.ts')));
 
-  it.each(withTests)('%s leaves data-suite tests (*.data.test.ts) to pnpm test:data', (dir) => {
-    const config = readFileSync(join(root, dir, 'vitest.config.ts'), 'utf8');
-    expect(config).toContain("exclude: [...configDefaults.exclude, 'src/**/*.data.test.ts']");
+  it.each(withTests)(
+    '%s leaves data-suite tests (*.data.test.ts) to pnpm test:data and WebGPU tests (*.webgpu.test.ts) to pnpm test:webgpu',
+    (dir) => {
+      const config = readFileSync(join(root, dir, 'vitest.config.ts'), 'utf8');
+      expect(config).toContain(
+        "exclude: [...configDefaults.exclude, 'src/**/*.data.test.ts', 'src/**/*.webgpu.test.ts']",
+      );
+    },
+  );
+
+  it("keeps WebGPU tests where vitest.webgpu.config.ts looks: a package's src/", () => {
+    const config = readFileSync(join(root, 'vitest.webgpu.config.ts'), 'utf8');
+    expect(config).toContain("include: ['{packages,apps,tooling}/*/src/**/*.webgpu.test.ts']");
   });
 
   it("keeps data-suite tests where vitest.data.config.ts looks: a package's src/", () => {

@@ -4,8 +4,8 @@ export default defineProject({
   test: {
     name: 'demo-model',
     include: ['src/**/*.test.ts'],
-    // Data-suite tests need the data folder: `pnpm test:data` runs them.
-    exclude: [...configDefaults.exclude, 'src/**/*.data.test.ts'],
+    // Data-suite tests need the data folder (`pnpm test:data`), WebGPU tests an adapter (`pnpm test:webgpu`).
+    exclude: [...configDefaults.exclude, 'src/**/*.data.test.ts', 'src/**/*.webgpu.test.ts'],
     // Generous: CI machines are small and shared; speed is measured by benchmarks, not here.
     testTimeout: 60_000,
   },

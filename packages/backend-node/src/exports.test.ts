@@ -1,13 +1,18 @@
 import { expect, it } from 'vitest';
 
-// Nothing is public yet; the first export added here must update this snapshot on purpose.
 it('exports exactly the public API', async () => {
   const api = await import('./index.js');
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
+      "CUDA_PROVIDER_LIBRARIES",
+      "ExecutionProviderUnavailableError",
       "NODE_EXECUTION_PROVIDERS",
+      "ORT_NODE_BIN_DIR",
+      "listedExecutionProviders",
       "nodeBackend",
+      "nodeDeviceBackend",
       "nodeRuntimeVersions",
+      "probeExecutionProvider",
     ]
   `);
 });

@@ -10,18 +10,28 @@ import type {
   StepResult,
 } from '@litestage/core';
 import * as ort from 'onnxruntime-node';
+import { DeviceCacheSlicer } from './device-cache-slicer.js';
 
 export const NODE_EXECUTION_PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
 export type NodeExecutionProvider = (typeof NODE_EXECUTION_PROVIDERS)[number];
 
+/**
+ * One sequence's K/V caches. On the CPU and CUDA they are host tensors; on WebGPU they stay
+ * on the device (`gpu-buffer` tensors, never read back: `getData()` on one aborts Node), so
+ * a truncation there is recorded and applied by a slice on the device before the next step.
+ */
 class NodeSequence implements Sequence {
   length = 0;
   keys: ort.Tensor[] = [];
   values: ort.Tensor[] = [];
   /** Per layer, the positions its cache holds, in order (fewer where attention was skipped). */
   held: number[][] = [];
+  /** Per layer, how many device cache entries to keep at the next step, or null for all. */
+  private pendingKeep: (number | null)[] = [];
 
   constructor(
+    /** The session that made it: its caches live on that session's device. */
+    readonly owner: NodeModelSession,
     private readonly numLayers: number,
     private readonly kvHeads: number,
     private readonly headDim: number,
@@ -30,19 +40,19 @@ class NodeSequence implements Sequence {
   }
 
   layerLengths(): number[] {
-    return this.keys.map((k) => k.dims[2] as number);
+    return this.keys.map((k, j) => this.pendingKeep[j] ?? (k.dims[2] as number));
   }
 
   reset(): void {
+    this.release();
     this.length = 0;
-    const empty = () =>
-      new ort.Tensor('float32', new Float32Array(0), [1, this.kvHeads, 0, this.headDim]);
-    this.keys = Array.from({ length: this.numLayers }, empty);
-    this.values = Array.from({ length: this.numLayers }, empty);
+    this.keys = Array.from({ length: this.numLayers }, () => this.emptyCache());
+    this.values = Array.from({ length: this.numLayers }, () => this.emptyCache());
     this.held = Array.from({ length: this.numLayers }, () => []);
+    this.pendingKeep = Array.from({ length: this.numLayers }, () => null);
   }
 
-  /** Records what a step appended to each layer's cache. */
+  /** Records what a step appended to each layer's cache; frees the caches it replaced. */
   extend(
     start: number,
     count: number,
@@ -55,6 +65,7 @@ class NodeSequence implements Sequence {
       else if (added !== 0)
         throw new Error(`layer ${j} appended ${added} cache entries for ${count} tokens`);
     }
+    this.release();
     this.keys = presentKeys;
     this.values = presentValues;
     this.length = start + count;
@@ -70,13 +81,41 @@ class NodeSequence implements Sequence {
       let keep = positions.length;
       while (keep > 0 && (positions[keep - 1] as number) >= length) keep--;
       positions.length = keep;
-      this.keys[j] = this.cut(this.keys[j] as ort.Tensor, keep);
-      this.values[j] = this.cut(this.values[j] as ort.Tensor, keep);
+      const key = this.keys[j] as ort.Tensor;
+      if (key.location === 'gpu-buffer') {
+        this.pendingKeep[j] = keep;
+      } else {
+        this.keys[j] = this.cut(key, keep);
+        this.values[j] = this.cut(this.values[j] as ort.Tensor, keep);
+      }
     }
     this.length = length;
   }
 
-  /** The first `keep` entries of a `[1, kvHeads, n, headDim]` cache. */
+  /** Applies recorded truncations of device caches (a slice on the device, no read-back). */
+  async settle(slicer: DeviceCacheSlicer | null): Promise<void> {
+    for (let j = 0; j < this.numLayers; j++) {
+      const keep = this.pendingKeep[j];
+      if (keep === null || keep === undefined) continue;
+      if (!slicer) throw new Error('this session has no device slicer for its device caches');
+      const key = this.keys[j] as ort.Tensor;
+      const value = this.values[j] as ort.Tensor;
+      if (keep < (key.dims[2] as number)) {
+        // An empty cache is a host tensor, as at the start: nothing to keep on the device.
+        this.keys[j] = keep === 0 ? this.emptyCache() : await slicer.keepFirst(key, keep);
+        this.values[j] = keep === 0 ? this.emptyCache() : await slicer.keepFirst(value, keep);
+        key.dispose();
+        value.dispose();
+      }
+      this.pendingKeep[j] = null;
+    }
+  }
+
+  private emptyCache(): ort.Tensor {
+    return new ort.Tensor('float32', new Float32Array(0), [1, this.kvHeads, 0, this.headDim]);
+  }
+
+  /** The first `keep` entries of a host `[1, kvHeads, n, headDim]` cache. */
   private cut(tensor: ort.Tensor, keep: number): ort.Tensor {
     const n = tensor.dims[2] as number;
     if (keep === n) return tensor;
@@ -91,16 +130,27 @@ class NodeSequence implements Sequence {
     return new ort.Tensor('float32', out, [1, this.kvHeads, keep, this.headDim]);
   }
 
+  /** Frees device caches (host ones are left to the garbage collector). */
+  private release(): void {
+    for (const tensor of [...this.keys, ...this.values]) {
+      if (tensor.location === 'gpu-buffer') tensor.dispose();
+    }
+  }
+
   dispose(): void {
+    this.release();
     this.keys = [];
     this.values = [];
     this.held = [];
+    this.pendingKeep = [];
   }
 }
 
 /**
- * A loaded bundle on one onnxruntime-node execution provider. K/V caches come back to the
- * host after every step (onnxruntime-node has no device-resident outputs except on WebGPU).
+ * A loaded bundle on one onnxruntime-node execution provider. On the CPU and CUDA, K/V
+ * caches come back to the host after every step (onnxruntime-node has no device-resident
+ * outputs there); on WebGPU they stay on the device and only logits (and cosines, when
+ * asked for) come back.
  */
 class NodeModelSession implements ModelSession {
   readonly backend = 'node';
@@ -116,6 +166,8 @@ class NodeModelSession implements ModelSession {
      * null for version-1 bundles, whose gated graph has the cosine outputs itself.
      */
     private readonly loadSearch: (() => Promise<ort.InferenceSession>) | null,
+    /** Slices device caches for truncation; null where caches are host tensors. */
+    private readonly slicer: DeviceCacheSlicer | null,
   ) {
     this.fused = manifest.graphFlavour === 'fused';
   }
@@ -127,6 +179,7 @@ class NodeModelSession implements ModelSession {
 
   createSequence(): Sequence {
     return new NodeSequence(
+      this,
       this.manifest.numLayers,
       this.manifest.numKvHeads,
       this.manifest.headDim,
@@ -134,7 +187,8 @@ class NodeModelSession implements ModelSession {
   }
 
   async step(sequence: Sequence, request: StepRequest): Promise<StepResult> {
-    if (!(sequence instanceof NodeSequence))
+    // A sequence's caches may live on another session's device: never feed them here.
+    if (!(sequence instanceof NodeSequence) || sequence.owner !== this)
       throw new Error('this sequence belongs to another session');
     if (sequence.keys.length === 0) throw new Error('this sequence was disposed');
     const { numLayers, vocabSize, maxPositions } = this.manifest;
@@ -161,6 +215,7 @@ class NodeModelSession implements ModelSession {
       }
       if (request.withCosines) throw new Error('the plain graph has no cosine outputs');
     }
+    await sequence.settle(this.slicer);
     const t = tokens.length;
     const start = sequence.length;
     const feeds: Record<string, ort.Tensor> = {
@@ -253,6 +308,7 @@ class NodeModelSession implements ModelSession {
     await this.gated.release();
     if (this.plain) await (await this.plain).release();
     if (this.search) await (await this.search).release();
+    await this.slicer?.release();
   }
 }
 
@@ -269,16 +325,32 @@ function checkMask(mask: SkipMask, numLayers: number): void {
   }
 }
 
+/** On WebGPU every present K/V output stays on the device; everything else comes back. */
+function outputLocations(
+  provider: NodeExecutionProvider,
+  numLayers: number,
+): Pick<ort.InferenceSession.SessionOptions, 'preferredOutputLocation'> {
+  if (provider !== 'webgpu') return {};
+  const locations: Record<string, ort.Tensor.DataLocation> = {};
+  for (let j = 0; j < numLayers; j++) {
+    locations[`present_key.${j}`] = 'gpu-buffer';
+    locations[`present_value.${j}`] = 'gpu-buffer';
+  }
+  return { preferredOutputLocation: locations };
+}
+
 function sessionOptions(
   provider: NodeExecutionProvider,
   threads: number | undefined,
-  quantization: BundleSource['manifest']['quantization'],
+  manifest: BundleSource['manifest'],
 ): ort.InferenceSession.SessionOptions {
+  const quantization = manifest.quantization;
   // onnxruntime's QDQ rewrite of DequantizeLinear -> MatMul looks for the weight in the
   // If branch itself and fails on outer-scope weights; int8 bundles run the plain ops.
   const qdq = quantization === 'int8' ? { disable_quant_qdq: '1' } : {};
   return {
     executionProviders: [provider],
+    ...outputLocations(provider, manifest.numLayers),
     graphOptimizationLevel: 'all',
     // Explicit threads and no spinning: spinning threads burn the cores other work needs.
     intraOpNumThreads: threads ?? Math.max(1, Math.min(4, availableParallelism())),
@@ -292,7 +364,7 @@ function sessionOptions(
 /**
  * onnxruntime-node: tries the requested execution providers in order (`cpu` when none is
  * given; pass e.g. `['cuda', 'cpu']`) and reports why each that failed could not be used:
- * onnxruntime does not fall back by itself.
+ * onnxruntime does not fall back by itself. On `webgpu`, K/V caches stay on the device.
  */
 export const nodeBackend: Backend = {
   async init() {
@@ -327,13 +399,21 @@ export const nodeBackend: Backend = {
       }
       const provider = name as NodeExecutionProvider;
       try {
-        const opts = sessionOptions(provider, options.threads, bundle.manifest.quantization);
+        const opts = sessionOptions(provider, options.threads, bundle.manifest);
         const gated = await create(bundle.manifest.graphs.gated, opts);
         const plainGraph = bundle.manifest.graphs.plain;
         const loadPlain = plainGraph ? () => create(plainGraph, opts) : null;
         const searchGraph = bundle.manifest.graphs.search;
         const loadSearch = searchGraph ? () => create(searchGraph, opts) : null;
-        return new NodeModelSession(bundle.manifest, provider, gated, loadPlain, loadSearch);
+        const slicer = provider === 'webgpu' ? await DeviceCacheSlicer.create(provider) : null;
+        return new NodeModelSession(
+          bundle.manifest,
+          provider,
+          gated,
+          loadPlain,
+          loadSearch,
+          slicer,
+        );
       } catch (error) {
         failures.push(
           `${provider}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,

@@ -1,3 +1,4 @@
+import { LiteStageError } from '@litestage/errors';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from './backend.js';
 import {
@@ -31,6 +32,9 @@ describe('the backend registry', () => {
     const chosen = await resolveBackend(['test-broken', 'test-slow']);
     expect(chosen.name).toBe('test-slow');
     expect(chosen.backend).toBe(slow);
+    expect(chosen.passedOver).toEqual([
+      { backend: 'test-broken', reason: 'CUDA provider library not found' },
+    ]);
     await resolveBackend(['test-slow']);
     expect(slow.inits).toBe(1);
 
@@ -41,6 +45,30 @@ describe('the backend registry', () => {
         '  - test-broken: CUDA provider library not found\n' +
         `  - test-missing: not registered (registered: ${listBackends().join(', ')})`,
     );
+  });
+
+  it('fails on one backend with one line and the hint its init gave', async () => {
+    registerBackend(
+      'test-hinted',
+      {
+        async init() {
+          throw new LiteStageError('no adapter found', { hint: 'install a Vulkan driver' });
+        },
+        async load(): Promise<never> {
+          throw new Error('not used here');
+        },
+      },
+      1,
+    );
+    const error = await resolveBackend(['test-hinted']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendResolutionError);
+    expect((error as BackendResolutionError).message).toBe(
+      'backend test-hinted is unusable: no adapter found',
+    );
+    expect((error as BackendResolutionError).hint).toBe('install a Vulkan driver');
+    expect((error as BackendResolutionError).failures).toEqual([
+      { backend: 'test-hinted', reason: 'no adapter found', hint: 'install a Vulkan driver' },
+    ]);
   });
 
   it('keeps a higher-priority registration', async () => {

@@ -26,26 +26,45 @@ export function listBackends(): string[] {
     .map(([name]) => name);
 }
 
+/** Why one backend could not be used, and what would make it usable when its init says so. */
+export interface BackendFailure {
+  readonly backend: string;
+  readonly reason: string;
+  readonly hint?: string;
+}
+
+/** The backend `resolveBackend` chose and the ones tried before it. */
+export interface ResolvedBackend {
+  readonly name: string;
+  readonly backend: Backend;
+  /** Backends tried first that could not be used, in the order they were tried. */
+  readonly passedOver: readonly BackendFailure[];
+}
+
 export class BackendResolutionError extends LiteStageError {
   override readonly name = 'BackendResolutionError';
-  constructor(readonly failures: readonly { readonly backend: string; readonly reason: string }[]) {
+  constructor(readonly failures: readonly BackendFailure[]) {
+    const hints = failures.flatMap((f) => (f.hint ? [f.hint] : []));
     super(
       failures.length === 0
         ? 'no backend is registered: import one, e.g. `import "@litestage/backend-node"`'
-        : `no usable backend:\n${failures.map((f) => `  - ${f.backend}: ${f.reason}`).join('\n')}`,
+        : failures.length === 1
+          ? `backend ${failures[0]?.backend} is unusable: ${failures[0]?.reason}`
+          : `no usable backend:\n${failures.map((f) => `  - ${f.backend}: ${f.reason}`).join('\n')}`,
+      hints.length === 0 ? {} : { hint: hints.join('; ') },
     );
   }
 }
 
 /**
  * The first backend that initializes, among `hints` in their order, or all registered
- * backends by priority. Fails with one error listing why each was unusable.
+ * backends by priority, with the reasons the ones before it were passed over. Fails with
+ * one error listing why each was unusable (onnxruntime's `resolveBackend` pattern: a
+ * backend's `init` is its probe, run once and remembered when it succeeds).
  */
-export async function resolveBackend(
-  hints?: readonly string[],
-): Promise<{ name: string; backend: Backend }> {
+export async function resolveBackend(hints?: readonly string[]): Promise<ResolvedBackend> {
   const names = hints && hints.length > 0 ? hints : listBackends();
-  const failures: { backend: string; reason: string }[] = [];
+  const failures: BackendFailure[] = [];
   for (const name of names) {
     const entry = registry.get(name);
     if (!entry) {
@@ -58,12 +77,14 @@ export async function resolveBackend(
     try {
       entry.initialized ??= entry.backend.init();
       await entry.initialized;
-      return { name, backend: entry.backend };
+      return { name, backend: entry.backend, passedOver: failures };
     } catch (error) {
       entry.initialized = undefined;
+      const hint = (error as { hint?: unknown } | null)?.hint;
       failures.push({
         backend: name,
         reason: error instanceof Error ? error.message : String(error),
+        ...(typeof hint === 'string' ? { hint } : {}),
       });
     }
   }

@@ -11,8 +11,10 @@ export type {
   StepResult,
 } from './backend.js';
 export {
+  type BackendFailure,
   BackendResolutionError,
   listBackends,
+  type ResolvedBackend,
   registerBackend,
   resolveBackend,
 } from './backend-registry.js';

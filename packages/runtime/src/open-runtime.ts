@@ -1,5 +1,6 @@
 import '@litestage/backend-node';
 import {
+  type BackendFailure,
   type BundleManifest,
   type BundleSource,
   createEngine,
@@ -21,9 +22,25 @@ import { getTaskFormat } from '@litestage/tasks';
 /** A bundle whose manifest `@litestage/model` has read (`openBundle`, `openDemoBundle`). */
 export type ModelBundleSource = BundleSource & { readonly manifest: ModelBundleManifest };
 
-/** Where a model runs. */
-export const DEVICES = ['cpu'] as const;
+/**
+ * Where a model runs: `auto` tries CUDA, then WebGPU, then the CPU, and takes the first
+ * that works here; the others are exactly that device or an error saying why not.
+ */
+export const DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
 export type Device = (typeof DEVICES)[number];
+
+/** A device a model actually runs on. */
+export type RunDevice = Exclude<Device, 'auto'>;
+
+/** The order `auto` tries devices in. */
+export const AUTO_DEVICE_ORDER: readonly RunDevice[] = ['cuda', 'webgpu', 'cpu'];
+
+/** Which device was asked for, which one runs, and why each one tried before it could not. */
+export interface DeviceChoice {
+  readonly requested: Device;
+  readonly device: RunDevice;
+  readonly passedOver: readonly BackendFailure[];
+}
 
 export interface OpenRuntimeOptions {
   /** A bundle folder made by the converter, or a bundle already opened. */
@@ -32,7 +49,7 @@ export interface OpenRuntimeOptions {
   readonly task?: string | TaskFormat;
   /** Options for a named format (e.g. `fewShot` exemplars for TinyThinker). */
   readonly taskOptions?: Readonly<Record<string, unknown>>;
-  /** Where the model runs (default `cpu`). */
+  /** Where the model runs (default `cpu`); `auto` picks the first usable of cuda, webgpu, cpu. */
   readonly device?: Device;
   /** CPU threads for one step; 0 or omitted lets the backend choose. */
   readonly threads?: number;
@@ -45,7 +62,9 @@ export interface Runtime {
   readonly format: TaskFormat;
   readonly tokenizer: Tokenizer;
   readonly session: ModelSession;
-  readonly device: Device;
+  /** The device the session runs on (never `auto`). */
+  readonly device: RunDevice;
+  readonly deviceChoice: DeviceChoice;
   /** The profile that runs this bundle and format at full depth. */
   fullDepthProfile(options?: FullDepthOptions): Profile;
   /** A staged engine for `profile` (full depth when omitted) on this runtime's session. */
@@ -85,18 +104,19 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
   const bundle =
     typeof options.bundle === 'string' ? await openBundle(options.bundle) : options.bundle;
   const tokenizer = await loadBundleTokenizer(bundle);
-  const { backend } = await resolveBackend(['node']);
-  const session = await backend.load(bundle, {
-    executionProviders: [device],
-    ...(threads > 0 ? { threads } : {}),
-  });
+  const { name, backend, passedOver } = await resolveBackend(
+    device === 'auto' ? AUTO_DEVICE_ORDER : [device],
+  );
+  const session = await backend.load(bundle, threads > 0 ? { threads } : {});
+  const deviceChoice: DeviceChoice = { requested: device, device: name as RunDevice, passedOver };
   return {
     bundle,
     manifest: bundle.manifest,
     format,
     tokenizer,
     session,
-    device,
+    device: deviceChoice.device,
+    deviceChoice,
     fullDepthProfile: (fullDepth) => fullDepthProfile(bundle.manifest, format, fullDepth),
     createEngine: (profile, engineOptions) =>
       createEngine({
@@ -108,4 +128,13 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
       }),
     dispose: () => session.dispose(),
   };
+}
+
+/**
+ * One line saying which device runs and why each device tried before it was passed over,
+ * e.g. `device auto: cpu (cuda: ...; webgpu: ...)`.
+ */
+export function describeDeviceChoice(choice: DeviceChoice): string {
+  const passedOver = choice.passedOver.map((f) => `${f.backend} unusable: ${f.reason}`);
+  return `device ${choice.requested}: running on ${choice.device}${passedOver.length > 0 ? ` (${passedOver.join('; ')})` : ''}`;
 }

@@ -8,12 +8,15 @@
  */
 import { openRuntime } from '@litestage/runtime';
 import { median } from '@litestage/search';
-import { arg } from './script-args.js';
+import { arg, deviceArg, deviceLine } from './script-args.js';
 
-const { manifest, session } = await openRuntime({
+const runtime = await openRuntime({
+  device: deviceArg(),
   bundle: arg('--bundle', ''),
   threads: Number(arg('--threads', '1')),
 });
+process.stderr.write(`${deviceLine(runtime)}\n`);
+const { manifest, session } = runtime;
 const L = manifest.numLayers;
 const steps = Number(arg('--steps', '300'));
 const context = Array.from({ length: Number(arg('--context', '64')) }, (_, i) => 3 + (i % 100));

@@ -24,7 +24,7 @@ import {
   stageEndings,
   tokensSaved,
 } from './early-exit-budgets.js';
-import { arg, has } from './script-args.js';
+import { arg, deviceArg, deviceLine, has } from './script-args.js';
 
 const profilePath = arg('--profile');
 const profile = parseProfile(await readFile(profilePath, 'utf8'), { source: profilePath });
@@ -41,10 +41,12 @@ const fallback: EarlyExitSettings | null = has('--window')
   : null;
 const threads = Number(arg('--threads', '1'));
 const runtime = await openRuntime({
+  device: deviceArg(),
   bundle: arg('--bundle'),
   task: arg('--task', 'synthetic'),
   threads,
 });
+process.stderr.write(`${deviceLine(runtime)}\n`);
 const questions = (await loadQuestionRecords(arg('--test')))
   .slice(0, Number(arg('--limit', '300')))
   .map(questionOfRecord);

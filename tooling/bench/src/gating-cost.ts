@@ -7,12 +7,15 @@
  */
 import { openRuntime } from '@litestage/runtime';
 import { median } from '@litestage/search';
-import { arg } from './script-args.js';
+import { arg, deviceArg, deviceLine } from './script-args.js';
 
-const { manifest, session } = await openRuntime({
+const runtime = await openRuntime({
+  device: deviceArg(),
   bundle: arg('--bundle', ''),
   threads: Number(arg('--threads', '1')),
 });
+process.stderr.write(`${deviceLine(runtime)}\n`);
+const { manifest, session } = runtime;
 if (!manifest.graphs.plain)
   throw new Error('the bundle has no plain graph: convert it without --no-plain');
 const L = manifest.numLayers;

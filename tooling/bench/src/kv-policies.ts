@@ -14,15 +14,17 @@ import { type Profile, parseProfile } from '@litestage/profile';
 import { openRuntime } from '@litestage/runtime';
 import { compareEngines, questionOfRecord } from '@litestage/tasks';
 import { loadQuestionRecords } from '@litestage/tasks/node';
-import { arg } from './script-args.js';
+import { arg, deviceArg, deviceLine } from './script-args.js';
 
 const profilePath = arg('--profile');
 const profile = parseProfile(await readFile(profilePath, 'utf8'), { source: profilePath });
 const runtime = await openRuntime({
+  device: deviceArg(),
   bundle: arg('--bundle'),
   task: arg('--task', 'synthetic'),
   threads: Number(arg('--threads', '1')),
 });
+process.stderr.write(`${deviceLine(runtime)}\n`);
 const questions = (await loadQuestionRecords(arg('--test')))
   .slice(0, Number(arg('--limit', '100')))
   .map(questionOfRecord);

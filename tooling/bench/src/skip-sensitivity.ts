@@ -14,13 +14,15 @@ import { openRuntime } from '@litestage/runtime';
 import { EngineEvaluator, rankSubLayers } from '@litestage/search';
 import { questionOfRecord, wilsonInterval } from '@litestage/tasks';
 import { loadQuestionRecords } from '@litestage/tasks/node';
-import { arg } from './script-args.js';
+import { arg, deviceArg, deviceLine } from './script-args.js';
 
 const runtime = await openRuntime({
+  device: deviceArg(),
   bundle: arg('--bundle'),
   task: 'tinythinker',
   threads: Number(arg('--threads', '1')),
 });
+process.stderr.write(`${deviceLine(runtime)}\n`);
 const { format, tokenizer, session, manifest } = runtime;
 const calib = (await loadQuestionRecords(arg('--calib')))
   .slice(0, Number(arg('--rank-limit', '100')))

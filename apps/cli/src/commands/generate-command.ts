@@ -1,6 +1,6 @@
 import { generate, type SkipMask, TextStreamer } from '@litestage/core';
 import { SubLayerIdError, subLayerFlags } from '@litestage/profile';
-import { openRuntime } from '@litestage/runtime';
+import { type Device, openRuntime } from '@litestage/runtime';
 import {
   EosTokenCriteria,
   MaxNewTokensCriteria,
@@ -11,6 +11,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { CliError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
 import type { CommandModule } from './command-module.js';
+import { DEVICE_OPTION, reportDeviceChoice } from './device-option.js';
 import { nonNegativeInteger } from './option-parsers.js';
 
 interface GenerateFlags {
@@ -21,6 +22,7 @@ interface GenerateFlags {
   temperature: number;
   seed: number;
   threads?: number;
+  device: Device;
 }
 
 function nonNegativeNumber(value: string): number {
@@ -66,12 +68,15 @@ export const generateCommand: CommandModule = {
       .option('--temperature <t>', '0 is greedy; above 0 samples', nonNegativeNumber, 0)
       .option('--seed <n>', 'seed for sampling', nonNegativeInteger, 0)
       .option('--threads <n>', 'CPU threads', nonNegativeInteger)
+      .option(DEVICE_OPTION.flags, DEVICE_OPTION.help, DEVICE_OPTION.parse, DEVICE_OPTION.default)
       .action(async (flags: GenerateFlags) => {
         const runtime = await openRuntime({
           bundle: flags.bundle,
+          device: flags.device,
           ...(flags.threads ? { threads: flags.threads } : {}),
         });
         try {
+          reportDeviceChoice(io, runtime);
           const { manifest, tokenizer, session } = runtime;
           const skip = parseSkipList(flags.skip, manifest.numLayers);
           // The tokenizer knows whether this model starts sequences with BOS.

@@ -1,5 +1,6 @@
 import type { CommandModule } from './command-module.js';
 import { convertCommand } from './convert-command.js';
+import { doctorCommand } from './doctor-command.js';
 import { generateCommand } from './generate-command.js';
 import { profileCommand } from './profile-command.js';
 import { runCommand } from './run-command.js';
@@ -14,4 +15,5 @@ export const commands: readonly CommandModule[] = [
   searchCommand,
   profileCommand,
   taskCommand,
+  doctorCommand,
 ];

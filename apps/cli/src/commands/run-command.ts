@@ -1,6 +1,6 @@
 import type { Engine, EngineResult, Question } from '@litestage/core';
 import type { Profile } from '@litestage/profile';
-import { openRuntime, type Runtime } from '@litestage/runtime';
+import { type Device, openRuntime, type Runtime } from '@litestage/runtime';
 import { compareEngines, type EngineComparison } from '@litestage/tasks';
 import type { Command } from 'commander';
 import { CliError, EXIT_INTERRUPTED } from '../cli-error.js';
@@ -16,6 +16,7 @@ import {
   taskOf,
   warnOnDemoOptionCount,
 } from './default-bundle.js';
+import { DEVICE_OPTION, reportDeviceChoice } from './device-option.js';
 import { nonNegativeInteger, oneOf } from './option-parsers.js';
 import { fewShotOf, type QuestionFlags, questionsOf, readProfileFile } from './run-questions.js';
 import { FULL_DEPTH, PROFILE, printAnswer, printComparison, printRun } from './run-report.js';
@@ -29,6 +30,7 @@ interface RunFlags extends QuestionFlags {
   fewShot?: string;
   shots?: number;
   threads?: number;
+  device: Device;
 }
 
 export const runCommand: CommandModule = {
@@ -63,6 +65,7 @@ export const runCommand: CommandModule = {
       .option('--few-shot <file>', 'TinyThinker exemplars (*_cot.json) to put before each question')
       .option('--shots <n>', 'how many exemplars', nonNegativeInteger)
       .option('--threads <n>', THREADS_OPTION_HELP, nonNegativeInteger)
+      .option(DEVICE_OPTION.flags, DEVICE_OPTION.help, DEVICE_OPTION.parse, DEVICE_OPTION.default)
       .option(
         '--compare-full',
         'also run full depth on the same questions, interleaved, and compare',
@@ -79,9 +82,11 @@ export const runCommand: CommandModule = {
         const runtime = await openRuntime({
           bundle: await bundleOrDemo(flags.bundle),
           task: taskOf(flags),
+          device: flags.device,
           taskOptions: { fewShot: await fewShotOf(flags) },
           ...(flags.threads === undefined ? {} : { threads: flags.threads }),
         });
+        reportDeviceChoice(io, runtime);
         const interrupt = interruptSignal(io);
         try {
           // A profile made for another model or format is refused here, before any work.

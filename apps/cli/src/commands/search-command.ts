@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { nodeRuntimeVersions } from '@litestage/backend-node';
 import { defaultKvPolicy, KV_POLICIES, type KvPolicy, type Question } from '@litestage/core';
 import { serializeProfile } from '@litestage/profile';
-import { openRuntime, type Runtime } from '@litestage/runtime';
+import { type Device, openRuntime, type Runtime } from '@litestage/runtime';
 import {
   EngineEvaluator,
   type Evaluator,
@@ -31,6 +31,7 @@ import {
   THREADS_OPTION_HELP,
   taskOf,
 } from './default-bundle.js';
+import { DEVICE_OPTION, reportDeviceChoice } from './device-option.js';
 import { nonNegativeInteger, oneOf } from './option-parsers.js';
 import { SearchProgressDisplay } from './search-progress.js';
 
@@ -54,6 +55,7 @@ interface SearchFlags {
   checkpoint?: string;
   out: string;
   threads?: number;
+  device: Device;
   workers: number;
 }
 
@@ -144,6 +146,7 @@ export const searchCommand: CommandModule = {
       .option('--checkpoint <file>', 'where progress is kept (default: <out>.checkpoint.json)')
       .requiredOption('--out <profile.json>', 'the profile to write (required)')
       .option('--threads <n>', THREADS_OPTION_HELP, nonNegativeInteger)
+      .option(DEVICE_OPTION.flags, DEVICE_OPTION.help, DEVICE_OPTION.parse, DEVICE_OPTION.default)
       .option(
         '--workers <n>',
         'evaluate questions in N worker threads, each with its own copy of the model',
@@ -170,8 +173,10 @@ export const searchCommand: CommandModule = {
         const runtime = await openRuntime({
           bundle: await bundleOrDemo(flags.bundle),
           task,
+          device: flags.device,
           ...(flags.threads === undefined ? {} : { threads: flags.threads }),
         });
+        reportDeviceChoice(io, runtime);
         const interrupt = interruptSignal(io);
         const display = new SearchProgressDisplay(io);
         let pool: WorkerPoolEvaluator | undefined;
@@ -194,6 +199,7 @@ export const searchCommand: CommandModule = {
               workers: flags.workers,
               bundle: runtime.bundle.location,
               task,
+              device: runtime.device,
               baseProfile,
               questions,
               earlyExit,

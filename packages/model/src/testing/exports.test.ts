@@ -9,6 +9,7 @@ it('exports exactly the public API of @litestage/model/testing', async () => {
       "ReferenceModel",
       "buildLlama2cTokenizerBin",
       "createRandomWeights",
+      "effectiveWeights",
       "huggingFaceConfigJson",
       "memoryBundle",
       "noSkips",

@@ -4,6 +4,7 @@ export {
   writeHuggingFaceCheckpoint,
 } from '../checkpoint/hf-checkpoint-writer.js';
 export { type SafetensorsTensorInput, writeSafetensors } from '../checkpoint/safetensors.js';
+export { effectiveWeights } from './effective-weights.js';
 export { buildLlama2cTokenizerBin, type Llama2cPiece } from './llama2c-tokenizer-bin.js';
 export { type MemoryBundleOptions, memoryBundle } from './memory-bundle.js';
 export { createRandomWeights, MemoryWeightSource } from './random-weights.js';

@@ -14,6 +14,7 @@ const ready = (async () => {
     bundle: data.bundle,
     task: data.task,
     threads: data.threads ?? 1,
+    device: data.device ?? 'cpu',
   });
   return new EngineEvaluator({
     session: runtime.session,

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Question } from '@litestage/core';
 import { LiteStageError } from '@litestage/errors';
 import type { Profile } from '@litestage/profile';
+import type { RunDevice } from '@litestage/runtime';
 import type { Candidate, EarlyExitShape, QuestionScore } from '../candidate.js';
 import type { Evaluator, StageCosines } from '../evaluator.js';
 
@@ -18,6 +19,8 @@ export interface SearchWorkerData {
   readonly earlyExit: EarlyExitShape | null;
   /** CPU threads per worker (default 1: the workers already run side by side). */
   readonly threads?: number;
+  /** The device every worker runs on (default cpu): the one the parent's runtime chose. */
+  readonly device?: RunDevice;
 }
 
 export interface WorkerPoolOptions extends SearchWorkerData {
