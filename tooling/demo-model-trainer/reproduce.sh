@@ -40,7 +40,7 @@ mkdir -p "$exports"
 # stochastic depth's linear rule, as LayerSkip rises the rate with depth).
 case "$version" in
   v1) shape=(--layers 8) schedule=(--steps 6000 --decay-steps 1500) ;;
-  v2) shape=(--layers 16 --layer-dropout 0.5) schedule=(--steps 8000 --decay-steps 2000) ;;
+  v2) shape=(--layers 16 --layer-dropout 0.5) schedule=(--steps 9500 --decay-steps 1500) ;;
 esac
 
 "$python" "$here/train.py" train \

@@ -5,10 +5,13 @@ it('exports exactly the public API', async () => {
   const api = await import('./index.js');
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
+      "DEFAULT_DEMO_VERSION",
       "DEMO_MODEL",
+      "DEMO_MODELS",
       "DemoModelError",
       "demoBundleDir",
       "demoCheckpointDir",
+      "demoModel",
       "demoProfilePath",
       "openDemoBundle",
     ]

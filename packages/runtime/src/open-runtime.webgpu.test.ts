@@ -1,5 +1,6 @@
-// Part of the WebGPU suite (`pnpm test:webgpu`, SwiftShader in CI): the demo reasoner on
-// Node WebGPU answers as it does on the CPU, stage by stage, with and without skips.
+// Part of the WebGPU suite (`pnpm test:webgpu`, SwiftShader in CI): the demo reasoner v1
+// (8 layers: SwiftShader is slow, and v2 has twice as many) answers on Node WebGPU as it does
+// on the CPU, stage by stage, with and without skips.
 import { readFile } from 'node:fs/promises';
 import { demoBundleDir, demoProfilePath } from '@litestage/demo-model';
 import { parseProfile } from '@litestage/profile';
@@ -21,14 +22,18 @@ async function answer(runtime: Runtime, profile?: Parameters<Runtime['createEngi
 
 describe('the demo reasoner on Node WebGPU', () => {
   it('gives the same stage texts as the CPU, at full depth and under the shipped profile', async () => {
-    const profile = parseProfile(JSON.parse(await readFile(demoProfilePath(), 'utf8')));
+    const profile = parseProfile(JSON.parse(await readFile(demoProfilePath('v1'), 'utf8')));
     const cpu = await openRuntime({
-      bundle: demoBundleDir(),
+      bundle: demoBundleDir('v1'),
       task: 'synthetic',
       device: 'cpu',
       threads: 1,
     });
-    const gpu = await openRuntime({ bundle: demoBundleDir(), task: 'synthetic', device: 'webgpu' });
+    const gpu = await openRuntime({
+      bundle: demoBundleDir('v1'),
+      task: 'synthetic',
+      device: 'webgpu',
+    });
     try {
       expect(gpu.device).toBe('webgpu');
       expect(gpu.session.executionProvider).toBe('webgpu');

@@ -1,0 +1,143 @@
+/**
+ * Charts of benchmark results as standalone SVG files, drawn with Apache ECharts' server-side
+ * renderer (no browser, no DOM), so a README can show what a table only lists.
+ */
+import * as echarts from 'echarts';
+
+/** An ECharts option; kept loose here, ECharts checks it when it draws. */
+export type ChartOption = Record<string, unknown>;
+
+/** Draws `option` as an SVG document of the given size. */
+export function renderSvg(option: ChartOption, width = 760, height = 380): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  try {
+    chart.setOption({ animation: false, backgroundColor: '#ffffff', ...option });
+    return chart.renderToSVGString();
+  } finally {
+    chart.dispose();
+  }
+}
+
+/** A CSV file's rows as objects of numbers, keyed by its header. */
+export function parseNumericCsv(text: string): Record<string, number>[] {
+  const [header, ...rows] = text.trim().split(/\r?\n/);
+  if (!header) throw new Error('empty CSV');
+  const names = header.split(',');
+  return rows.map((line, i) => {
+    const cells = line.split(',');
+    if (cells.length !== names.length)
+      throw new Error(`CSV row ${i + 2}: ${cells.length} cells, the header has ${names.length}`);
+    return Object.fromEntries(names.map((name, j) => [name, Number(cells[j])]));
+  });
+}
+
+function column(rows: Record<string, number>[], x: string, y: string): [number, number][] {
+  return rows.map((row) => {
+    const [a, b] = [row[x], row[y]];
+    if (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b))
+      throw new Error(`missing or non-numeric column ${Number.isNaN(a) ? x : y}`);
+    return [a, b];
+  });
+}
+
+/**
+ * A training run: the loss (left axis) and the greedy staged accuracy on calibration
+ * questions (right axis, percent) against the step, from the trainer's `train-log.csv` and
+ * `eval-log.csv`.
+ */
+export function trainingCurveOption(
+  trainLog: Record<string, number>[],
+  evalLog: Record<string, number>[],
+  title: string,
+): ChartOption {
+  const percent = (rows: [number, number][]) => rows.map(([s, v]) => [s, 100 * v]);
+  return {
+    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+    legend: { top: 28 },
+    grid: { top: 70, left: 60, right: 60, bottom: 50 },
+    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 28 },
+    yAxis: [
+      { type: 'log', name: 'loss (log)' },
+      { type: 'value', name: 'accuracy %', min: 0, max: 100, splitLine: { show: false } },
+    ],
+    series: [
+      {
+        name: 'question-row loss',
+        type: 'line',
+        showSymbol: false,
+        data: column(trainLog, 'step', 'loss'),
+      },
+      {
+        name: 'calibration accuracy',
+        type: 'line',
+        yAxisIndex: 1,
+        data: percent(column(evalLog, 'step', 'accuracy')),
+      },
+      {
+        name: 'analyze exact',
+        type: 'line',
+        yAxisIndex: 1,
+        lineStyle: { type: 'dashed' },
+        data: percent(column(evalLog, 'step', 'analyze_exact')),
+      },
+    ],
+  };
+}
+
+/** One cell of the skip-sensitivity bench (`skip-sensitivity.js --out`). */
+export interface SensitivityCell {
+  stage: string;
+  k: number;
+  accuracy: number;
+  lower: number;
+  upper: number;
+  meanTokens: Record<string, number>;
+}
+
+/**
+ * Per-stage skip sensitivity: accuracy (left axis, percent) and that stage's mean tokens
+ * (right axis, dashed) against the number of sub-layers skipped in it.
+ */
+export function skipSensitivityOption(
+  cells: readonly SensitivityCell[],
+  title: string,
+): ChartOption {
+  const stages = [...new Set(cells.map((c) => c.stage))];
+  if (stages.length === 0) throw new Error('no skip-sensitivity cells');
+  const of = (stage: string) => cells.filter((c) => c.stage === stage).sort((a, b) => a.k - b.k);
+  return {
+    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+    legend: { top: 28 },
+    grid: { top: 70, left: 60, right: 70, bottom: 50 },
+    xAxis: {
+      type: 'value',
+      name: 'sub-layers skipped in the stage (k)',
+      nameLocation: 'middle',
+      nameGap: 28,
+    },
+    yAxis: [
+      { type: 'value', name: 'accuracy %', min: 0, max: 100 },
+      { type: 'value', name: 'stage tokens', min: 0, splitLine: { show: false } },
+    ],
+    series: stages.flatMap((stage) => [
+      {
+        name: `${stage} accuracy`,
+        type: 'line',
+        data: of(stage).map((c) => [c.k, 100 * c.accuracy]),
+      },
+      {
+        name: `${stage} tokens`,
+        type: 'line',
+        yAxisIndex: 1,
+        lineStyle: { type: 'dashed' },
+        symbol: 'none',
+        data: of(stage).map((c) => {
+          const tokens = c.meanTokens[stage];
+          if (tokens === undefined)
+            throw new Error(`cell ${stage} k=${c.k}: no tokens for ${stage}`);
+          return [c.k, tokens];
+        }),
+      },
+    ]),
+  };
+}
