@@ -8,7 +8,7 @@ import * as echarts from 'echarts';
 export type ChartOption = Record<string, unknown>;
 
 /** Draws `option` as an SVG document of the given size. */
-export function renderSvg(option: ChartOption, width = 760, height = 380): string {
+export function renderSvg(option: ChartOption, width = 800, height = 440): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     chart.setOption({ animation: false, backgroundColor: '#ffffff', ...option });
@@ -53,8 +53,8 @@ export function trainingCurveOption(
   const percent = (rows: [number, number][]) => rows.map(([s, v]) => [s, 100 * v]);
   return {
     title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
-    legend: { top: 28 },
-    grid: { top: 70, left: 60, right: 60, bottom: 50 },
+    legend: { bottom: 0 },
+    grid: { top: 60, left: 60, right: 60, bottom: 80 },
     xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 28 },
     yAxis: [
       { type: 'log', name: 'loss (log)' },
@@ -107,8 +107,8 @@ export function skipSensitivityOption(
   const of = (stage: string) => cells.filter((c) => c.stage === stage).sort((a, b) => a.k - b.k);
   return {
     title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
-    legend: { top: 28 },
-    grid: { top: 70, left: 60, right: 70, bottom: 50 },
+    legend: { bottom: 0 },
+    grid: { top: 60, left: 60, right: 70, bottom: 90 },
     xAxis: {
       type: 'value',
       name: 'sub-layers skipped in the stage (k)',
