@@ -3,16 +3,20 @@
  *
  *   node dist/chart.js training --train-log train-log.csv --eval-log eval-log.csv --out training.svg [--title ...]
  *   node dist/chart.js skip-sensitivity --result a.json[,b.json...] --out skip.svg [--title ...]
+ *   node dist/chart.js search --profile profile.json --out search.svg [--title ...]
  *
  * `skip-sensitivity` takes the `--out` files of one or more `skip-sensitivity.js` runs (for
  * example one per stage, run in parallel) and draws every stage they measured.
  */
 import { readFile } from 'node:fs/promises';
+import { parseProfile } from '@litestage/profile';
 import { writeFileAtomic } from '@litestage/tasks/node';
 import {
   parseNumericCsv,
   renderSvg,
+  type SearchTraceStep,
   type SensitivityCell,
+  searchTraceOption,
   skipSensitivityOption,
   trainingCurveOption,
 } from './charts.js';
@@ -36,8 +40,30 @@ if (kind === 'training') {
       if (!cells.some((c) => c.stage === cell.stage && c.k === cell.k)) cells.push(cell);
   }
   svg = renderSvg(skipSensitivityOption(cells, arg('--title', 'Skip sensitivity per stage')));
+} else if (kind === 'search') {
+  const file = arg('--profile');
+  const profile = parseProfile(await readFile(file, 'utf8'), { source: file });
+  const provenance = profile.provenance;
+  if (!provenance?.trace) throw new Error(`${file} has no search trace in its provenance`);
+  const trace = provenance.trace as SearchTraceStep[];
+  const chosen = {
+    step: 'chosen',
+    accuracy: provenance.result.accuracy,
+    meanLatencyMs: provenance.result.meanLatencyMs,
+    pruned: false,
+  };
+  const target = {
+    baselineAccuracy: provenance.baseline.accuracy,
+    epsilon: provenance.epsilon,
+    chosen,
+  };
+  svg = renderSvg(
+    searchTraceOption(trace, target, arg('--title', 'Search: accuracy against speedup')),
+  );
 } else {
-  throw new Error(`chart: unknown kind ${kind ?? '(none)'}; use training or skip-sensitivity`);
+  throw new Error(
+    `chart: unknown kind ${kind ?? '(none)'}; use training, skip-sensitivity or search`,
+  );
 }
 await writeFileAtomic(out, svg);
 console.log(`wrote ${out}`);

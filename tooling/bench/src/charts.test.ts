@@ -3,6 +3,7 @@ import {
   parseNumericCsv,
   renderSvg,
   type SensitivityCell,
+  searchTraceOption,
   skipSensitivityOption,
   trainingCurveOption,
 } from './charts.js';
@@ -58,5 +59,47 @@ describe('charts', () => {
     expect(() => trainingCurveOption(train, parseNumericCsv('step,other\n1,2\n'), 'x')).toThrow(
       /accuracy/,
     );
+  });
+
+  it('plots a search trace as speedup against accuracy, pruned apart, with the target', () => {
+    const step = (name: string, accuracy: number, ms: number, pruned = false) => ({
+      step: name,
+      accuracy,
+      meanLatencyMs: ms,
+      pruned,
+    });
+    const trace = [
+      step('baseline', 1, 200),
+      step('budget:a', 0.98, 100),
+      step('budget:a', 0.5, 50, true),
+    ];
+    const option = searchTraceOption(
+      trace,
+      { baselineAccuracy: 1, epsilon: 0.04, chosen: trace[1]! },
+      't',
+    );
+    const series = option.series as { name: string; data: number[][] }[];
+    expect(series.map((s) => s.name)).toEqual([
+      'evaluated on every question',
+      'pruned (stopped early)',
+      'chosen',
+      'target (96%)',
+    ]);
+    expect(series[0]?.data).toEqual([
+      [1, 100],
+      [2, 98],
+    ]);
+    expect(series[1]?.data).toEqual([[4, 50]]);
+    expect(series[3]?.data).toEqual([
+      [0.5, 96],
+      [4, 96],
+    ]);
+    expect(() =>
+      searchTraceOption(
+        trace.slice(1),
+        { baselineAccuracy: 1, epsilon: 0, chosen: trace[1]! },
+        't',
+      ),
+    ).toThrow(/no baseline/);
   });
 });

@@ -141,3 +141,73 @@ export function skipSensitivityOption(
     ]),
   };
 }
+
+/** One evaluated step of a search, as a profile's `provenance.trace` records it. */
+export interface SearchTraceStep {
+  step: string;
+  accuracy: number;
+  meanLatencyMs: number;
+  pruned: boolean;
+}
+
+/**
+ * A search's trade-off: every budget it evaluated as calibration accuracy against the
+ * speedup over full depth that the search's latency measure predicted, kept and pruned
+ * apart (stopped after a few questions), with the target (the baseline less epsilon) as a line.
+ */
+export function searchTraceOption(
+  trace: readonly SearchTraceStep[],
+  target: { baselineAccuracy: number; epsilon: number; chosen: SearchTraceStep },
+  title: string,
+): ChartOption {
+  const baseline = trace.find((t) => t.step === 'baseline');
+  if (!baseline) throw new Error('the search trace has no baseline step');
+  const point = (t: SearchTraceStep) => [
+    baseline.meanLatencyMs / t.meanLatencyMs,
+    100 * t.accuracy,
+  ];
+  const floor = 100 * (target.baselineAccuracy - target.epsilon);
+  return {
+    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+    legend: { bottom: 0 },
+    grid: { top: 60, left: 60, right: 40, bottom: 80 },
+    xAxis: {
+      type: 'value',
+      name: 'speedup over full depth (latency model)',
+      nameLocation: 'middle',
+      nameGap: 28,
+      min: 0.5,
+    },
+    yAxis: { type: 'value', name: 'calibration accuracy %', min: 0, max: 100 },
+    series: [
+      {
+        name: 'evaluated on every question',
+        type: 'scatter',
+        data: trace.filter((t) => !t.pruned).map(point),
+      },
+      {
+        name: 'pruned (stopped early)',
+        type: 'scatter',
+        symbol: 'triangle',
+        data: trace.filter((t) => t.pruned).map(point),
+      },
+      {
+        name: 'chosen',
+        type: 'scatter',
+        symbolSize: 16,
+        symbol: 'diamond',
+        data: [point(target.chosen)],
+      },
+      {
+        name: `target (${floor.toFixed(0)}%)`,
+        type: 'line',
+        symbol: 'none',
+        lineStyle: { type: 'dashed' },
+        data: [
+          [0.5, floor],
+          [Math.max(...trace.map((t) => point(t)[0] ?? 1)), floor],
+        ],
+      },
+    ],
+  };
+}
