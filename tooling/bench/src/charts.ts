@@ -18,6 +18,26 @@ export function renderSvg(option: ChartOption, width = 800, height = 440): strin
   }
 }
 
+/** Title, legend below and the plot area: what every chart here shares. */
+function frame(title: string, right: number, bottom: number): ChartOption {
+  return {
+    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+    legend: { bottom: 0 },
+    grid: { top: 60, left: 60, right, bottom },
+  };
+}
+
+/** An x axis of values with its name centred below it. */
+function xValueAxis(name: string, min?: number): ChartOption {
+  return {
+    type: 'value',
+    name,
+    nameLocation: 'middle',
+    nameGap: 28,
+    ...(min === undefined ? {} : { min }),
+  };
+}
+
 /** A CSV file's rows as objects of numbers, keyed by its header. */
 export function parseNumericCsv(text: string): Record<string, number>[] {
   const [header, ...rows] = text.trim().split(/\r?\n/);
@@ -52,10 +72,8 @@ export function trainingCurveOption(
 ): ChartOption {
   const percent = (rows: [number, number][]) => rows.map(([s, v]) => [s, 100 * v]);
   return {
-    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
-    legend: { bottom: 0 },
-    grid: { top: 60, left: 60, right: 60, bottom: 80 },
-    xAxis: { type: 'value', name: 'step', nameLocation: 'middle', nameGap: 28 },
+    ...frame(title, 60, 80),
+    xAxis: xValueAxis('step'),
     yAxis: [
       { type: 'log', name: 'loss (log)' },
       { type: 'value', name: 'accuracy %', min: 0, max: 100, splitLine: { show: false } },
@@ -106,15 +124,8 @@ export function skipSensitivityOption(
   if (stages.length === 0) throw new Error('no skip-sensitivity cells');
   const of = (stage: string) => cells.filter((c) => c.stage === stage).sort((a, b) => a.k - b.k);
   return {
-    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
-    legend: { bottom: 0 },
-    grid: { top: 60, left: 60, right: 70, bottom: 90 },
-    xAxis: {
-      type: 'value',
-      name: 'sub-layers skipped in the stage (k)',
-      nameLocation: 'middle',
-      nameGap: 28,
-    },
+    ...frame(title, 70, 90),
+    xAxis: xValueAxis('sub-layers skipped in the stage (k)'),
     yAxis: [
       { type: 'value', name: 'accuracy %', min: 0, max: 100 },
       { type: 'value', name: 'stage tokens', min: 0, splitLine: { show: false } },
@@ -168,16 +179,8 @@ export function searchTraceOption(
   ];
   const floor = 100 * (target.baselineAccuracy - target.epsilon);
   return {
-    title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
-    legend: { bottom: 0 },
-    grid: { top: 60, left: 60, right: 40, bottom: 80 },
-    xAxis: {
-      type: 'value',
-      name: 'speedup over full depth (latency model)',
-      nameLocation: 'middle',
-      nameGap: 28,
-      min: 0.5,
-    },
+    ...frame(title, 40, 80),
+    xAxis: xValueAxis('speedup over full depth (latency model)', 0.5),
     yAxis: { type: 'value', name: 'calibration accuracy %', min: 0, max: 100 },
     series: [
       {

@@ -14,6 +14,7 @@ import { openRuntime } from '@litestage/runtime';
 import { EngineEvaluator, rankSubLayers } from '@litestage/search';
 import { questionOfRecord, wilsonInterval } from '@litestage/tasks';
 import { loadQuestionRecords } from '@litestage/tasks/node';
+import type { SensitivityCell } from './charts.js';
 import { arg, deviceArg, deviceLine } from './script-args.js';
 
 const runtime = await openRuntime({
@@ -51,13 +52,7 @@ console.log(
   `ranking (most redundant first): ${ranking.global.map((r) => `${r.id} ${r.score.toFixed(3)}`).join(', ')}`,
 );
 
-interface Cell {
-  stage: string;
-  k: number;
-  accuracy: number;
-  lower: number;
-  upper: number;
-  meanTokens: Record<string, number>;
+interface Cell extends SensitivityCell {
   recallExact: number;
 }
 
