@@ -3,7 +3,7 @@ import type { DecoderConfig } from '../decoder-config.js';
 import { GraphBuilder } from '../onnx/graph-builder.js';
 import type { Graph, Initializer, OnnxModel } from '../onnx/onnx-model.js';
 import { declareSequenceLengths, fusedDecoderLayers, fusedLogits } from './fused-decoder-graph.js';
-import { asFloat32, project, rmsNorm } from './graph-ops.js';
+import { asFloat32, rmsNorm, writeLmHead } from './graph-ops.js';
 import type { PreparedWeights } from './prepared-weights.js';
 import { addAttention, addFeedForward, type Gates } from './sub-layer-gates.js';
 import type { RotaryTables } from './sub-layers.js';
@@ -281,19 +281,7 @@ function writeLogits(
     g.int64([1]),
   ]);
   const normed = rmsNorm(g, kept, weights.finalNorm, config.rmsNormEps);
-  if (weights.lmHeadQuantized) {
-    g.opInto('Identity', [project(g, normed, weights.lmHeadQuantized, accuracyLevel)], ['logits']);
-    return;
-  }
-  const flat = g.op('Reshape', [normed, g.int64([-1, config.hiddenSize])]);
-  const head = asFloat32(g, weights.lmHead.name, weights.lmHead.stored);
-  const logits2d = g.op('Gemm', [flat, head], { transB: 1 });
-  const outShape = g.op(
-    'Concat',
-    [g.op('Slice', [g.op('Shape', [kept]), g.int64([0]), g.int64([2])]), g.int64([-1])],
-    { axis: 0 },
-  );
-  g.opInto('Reshape', [logits2d, outShape], ['logits']);
+  writeLmHead(g, config.hiddenSize, weights, normed, accuracyLevel);
 }
 
 /** `logits`, then one present K/V pair per layer. */

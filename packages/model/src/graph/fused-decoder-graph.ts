@@ -9,7 +9,7 @@ import {
   fusedRmsNorm,
   fuseLayerWeights,
 } from './fused-sub-layers.js';
-import { asFloat32, cosine, project } from './graph-ops.js';
+import { asFloat32, cosine, writeLmHead } from './graph-ops.js';
 import type { PreparedWeights } from './prepared-weights.js';
 import { ifSkipped } from './sub-layer-gates.js';
 
@@ -174,19 +174,7 @@ export function fusedLogits(
     g.int64([2 ** 53 - 1]),
     g.int64([1]),
   ]);
-  if (weights.lmHeadQuantized) {
-    g.opInto('Identity', [project(g, kept, weights.lmHeadQuantized, accuracyLevel)], ['logits']);
-    return;
-  }
-  const flat = g.op('Reshape', [kept, g.int64([-1, config.hiddenSize])]);
-  const head = asFloat32(g, weights.lmHead.name, weights.lmHead.stored);
-  const logits2d = g.op('Gemm', [flat, head], { transB: 1 });
-  const outShape = g.op(
-    'Concat',
-    [g.op('Slice', [g.op('Shape', [kept]), g.int64([0]), g.int64([2])]), g.int64([-1])],
-    { axis: 0 },
-  );
-  g.opInto('Reshape', [logits2d, outShape], ['logits']);
+  writeLmHead(g, config.hiddenSize, weights, kept, accuracyLevel);
 }
 
 /** `[batch, seq, hidden]` zeros: what a skipped sub-layer adds to the residual stream. */

@@ -1,5 +1,5 @@
 import type { GraphBuilder } from '../onnx/graph-builder.js';
-import type { ProjectionWeight } from './prepared-weights.js';
+import type { PreparedWeights, ProjectionWeight } from './prepared-weights.js';
 
 /** A stored float tensor as float32: float16 weights are cast in the graph. */
 export function asFloat32(b: GraphBuilder, name: string, stored: 'float' | 'float16'): string {
@@ -69,4 +69,31 @@ export function project(
         'com.microsoft',
       );
   }
+}
+
+/**
+ * Writes the `logits` output from final-normed hidden states `[batch, kept, hidden]`: the LM
+ * head through `project` when it is quantized, else a `Gemm` against the stored head
+ * (transposed in the graph) reshaped back to `[batch, kept, vocab]`.
+ */
+export function writeLmHead(
+  b: GraphBuilder,
+  hiddenSize: number,
+  weights: Pick<PreparedWeights, 'lmHead' | 'lmHeadQuantized'>,
+  normed: string,
+  accuracyLevel: number | undefined,
+): void {
+  if (weights.lmHeadQuantized) {
+    b.opInto('Identity', [project(b, normed, weights.lmHeadQuantized, accuracyLevel)], ['logits']);
+    return;
+  }
+  const flat = b.op('Reshape', [normed, b.int64([-1, hiddenSize])]);
+  const head = asFloat32(b, weights.lmHead.name, weights.lmHead.stored);
+  const logits2d = b.op('Gemm', [flat, head], { transB: 1 });
+  const outShape = b.op(
+    'Concat',
+    [b.op('Slice', [b.op('Shape', [normed]), b.int64([0]), b.int64([2])]), b.int64([-1])],
+    { axis: 0 },
+  );
+  b.opInto('Reshape', [logits2d, outShape], ['logits']);
 }
