@@ -69,16 +69,7 @@ export class GraphBuilder {
     const outputs = Array.from({ length: count }, (_, i) =>
       count === 1 ? base : `${base}_out${i}`,
     );
-    this.nodes.push({
-      opType,
-      name: base,
-      inputs,
-      outputs,
-      attributes: Object.fromEntries(
-        Object.entries(attributes).map(([k, v]) => [k, toAttribute(v)]),
-      ),
-      ...(domain ? { domain } : {}),
-    });
+    this.pushNode(opType, base, inputs, outputs, attributes, domain);
     return outputs;
   }
 
@@ -95,16 +86,7 @@ export class GraphBuilder {
   ): string[] {
     const base = this.names.fresh(opType.toLowerCase());
     const outputs = wanted.map((want, i) => (want ? `${base}_out${i}` : ''));
-    this.nodes.push({
-      opType,
-      name: base,
-      inputs,
-      outputs,
-      attributes: Object.fromEntries(
-        Object.entries(attributes).map(([k, v]) => [k, toAttribute(v)]),
-      ),
-      ...(domain ? { domain } : {}),
-    });
+    this.pushNode(opType, base, inputs, outputs, attributes, domain);
     return outputs;
   }
 
@@ -115,14 +97,26 @@ export class GraphBuilder {
     outputs: readonly string[],
     attributes: Record<string, AttributeInput> = {},
   ): void {
+    this.pushNode(opType, this.names.fresh(opType.toLowerCase()), inputs, outputs, attributes);
+  }
+
+  private pushNode(
+    opType: string,
+    name: string,
+    inputs: readonly string[],
+    outputs: readonly string[],
+    attributes: Record<string, AttributeInput>,
+    domain?: string,
+  ): void {
     this.nodes.push({
       opType,
-      name: this.names.fresh(opType.toLowerCase()),
+      name,
       inputs,
       outputs,
       attributes: Object.fromEntries(
         Object.entries(attributes).map(([k, v]) => [k, toAttribute(v)]),
       ),
+      ...(domain ? { domain } : {}),
     });
   }
 
