@@ -17,6 +17,7 @@ import {
 } from '@litestage/model/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeBackend } from './node-backend.js';
+import { maxDifference } from './test-utils/max-difference.js';
 
 const sessions: ModelSession[] = [];
 afterAll(async () => {
@@ -44,14 +45,6 @@ function maskStream(layers: number, seed: number): () => SkipMask {
     attn: Array.from({ length: layers }, bit),
     ffn: Array.from({ length: layers }, bit),
   });
-}
-
-function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++)
-    max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
-  return max;
 }
 
 /**

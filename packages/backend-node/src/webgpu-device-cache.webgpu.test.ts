@@ -8,6 +8,7 @@ import type * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probeExecutionProvider } from './execution-provider-probe.js';
 import { nodeBackend } from './node-backend.js';
+import { maxDifference } from './test-utils/max-difference.js';
 
 const sessions: ModelSession[] = [];
 afterAll(async () => {
@@ -33,14 +34,6 @@ function argmax(logits: Float32Array, vocab: number, row = 0): number {
   for (let v = 1; v < vocab; v++)
     if ((logits[row * vocab + v] as number) > (logits[row * vocab + best] as number)) best = v;
   return best;
-}
-
-function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++)
-    max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
-  return max;
 }
 
 /** The same request on both sessions; logits, argmax and cache lengths must agree. */
