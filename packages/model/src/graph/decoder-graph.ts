@@ -3,7 +3,7 @@ import type { DecoderConfig } from '../decoder-config.js';
 import { GraphBuilder } from '../onnx/graph-builder.js';
 import type { Graph, Initializer, OnnxModel } from '../onnx/onnx-model.js';
 import { declareSequenceLengths, fusedDecoderLayers, fusedLogits } from './fused-decoder-graph.js';
-import { asFloat32, rmsNorm, writeLmHead } from './graph-ops.js';
+import { asFloat32, lastPositions, rmsNorm, writeLmHead } from './graph-ops.js';
 import type { PreparedWeights } from './prepared-weights.js';
 import { addAttention, addFeedForward, type Gates } from './sub-layer-gates.js';
 import type { RotaryTables } from './sub-layers.js';
@@ -274,12 +274,7 @@ function writeLogits(
   logitsToKeep: string,
   accuracyLevel: number | undefined,
 ): void {
-  const kept = g.op('Slice', [
-    hidden,
-    g.op('Neg', [logitsToKeep]),
-    g.int64([2 ** 53 - 1]),
-    g.int64([1]),
-  ]);
+  const kept = lastPositions(g, hidden, logitsToKeep);
   const normed = rmsNorm(g, kept, weights.finalNorm, config.rmsNormEps);
   writeLmHead(g, config.hiddenSize, weights, normed, accuracyLevel);
 }

@@ -9,7 +9,7 @@ import {
   fusedRmsNorm,
   fuseLayerWeights,
 } from './fused-sub-layers.js';
-import { asFloat32, cosine, writeLmHead } from './graph-ops.js';
+import { asFloat32, cosine, lastPositions, writeLmHead } from './graph-ops.js';
 import type { PreparedWeights } from './prepared-weights.js';
 import { ifSkipped } from './sub-layer-gates.js';
 
@@ -168,12 +168,7 @@ export function fusedLogits(
   logitsToKeep: string,
   accuracyLevel: number | undefined,
 ): void {
-  const kept = g.op('Slice', [
-    normed,
-    g.op('Neg', [logitsToKeep]),
-    g.int64([2 ** 53 - 1]),
-    g.int64([1]),
-  ]);
+  const kept = lastPositions(g, normed, logitsToKeep);
   writeLmHead(g, config.hiddenSize, weights, kept, accuracyLevel);
 }
 

@@ -71,6 +71,11 @@ export function project(
   }
 }
 
+/** The last `count` positions (a scalar-or-[1] int64 input) of `[batch, seq, ...]` along seq. */
+export function lastPositions(b: GraphBuilder, x: string, count: string): string {
+  return b.op('Slice', [x, b.op('Neg', [count]), b.int64([2 ** 53 - 1]), b.int64([1])]);
+}
+
 /**
  * Writes the `logits` output from final-normed hidden states `[batch, kept, hidden]`: the LM
  * head through `project` when it is quantized, else a `Gemm` against the stored head
