@@ -82,6 +82,7 @@ TRAINING_SETTINGS = (
     "beta2",
     "grad_clip",
     "layer_dropout",
+    "init_from",
 )
 
 
@@ -523,6 +524,18 @@ def schedule_extends(saved: dict, given: dict, changed: dict, step: int) -> bool
     return all(step <= s["steps"] - s["decay_steps"] for s in (saved, given))
 
 
+def start_from(model: LlamaForCausalLM, tokenizer: WordTokenizer, folder: str) -> None:
+    """Load a Hugging Face checkpoint's weights into a new run (a further run from trained
+    weights, with a fresh optimizer); its shape and vocabulary must equal this run's."""
+    trained, trained_tokenizer = load_model(folder)
+    if trained_tokenizer.vocab != tokenizer.vocab:
+        raise SystemExit(f"--init-from {folder}: its tokenizer differs from this run's training data")
+    if trained.shape != model.shape:
+        raise SystemExit(f"--init-from {folder}: its shape {trained.shape} differs from this run's {model.shape}")
+    model.load_state_dict(trained.state_dict())
+    log(f"starting from the weights of {folder}")
+
+
 def settings_of(args: argparse.Namespace) -> dict:
     return {name: getattr(args, name) for name in (*MODEL_SETTINGS, *TRAINING_SETTINGS)}
 
@@ -540,7 +553,7 @@ def command_train(args: argparse.Namespace) -> None:
         changed = {
             k: (saved.get(k), v)
             for k, v in settings.items()
-            if saved.get(k) != v and not (k not in saved and v in (False, 0))
+            if saved.get(k) != v and not (k not in saved and v in (False, 0, None))
         }
         if changed:
             resumed_step = torch.load(last_path)["step"] if os.path.exists(last_path) else 0
@@ -559,7 +572,9 @@ def command_train(args: argparse.Namespace) -> None:
     shape = model_shape(args, len(tokenizer.vocab))
     model = LlamaForCausalLM(shape)
     model.init_weights(torch.Generator().manual_seed(args.seed))
-    if args.wire_induction:
+    if args.init_from:
+        start_from(model, tokenizer, args.init_from)
+    elif args.wire_induction:
         wire_induction_circuit(
             model,
             torch.Generator().manual_seed(args.seed + 1),
@@ -767,6 +782,10 @@ def main() -> None:
         type=float,
         default=0.0,
         help="LayerSkip-style layer dropout: the last layer's drop probability (0 at the first, linear in depth)",
+    )
+    train.add_argument(
+        "--init-from",
+        help="a Hugging Face checkpoint folder to start from (its weights; a fresh optimizer); replaces the wiring",
     )
     train.add_argument("--lr", type=float, default=2e-3)
     train.add_argument("--min-lr-ratio", type=float, default=0.0)
