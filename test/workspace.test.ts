@@ -51,8 +51,20 @@ const ownRules: Record<string, string[]> = {
     '@litestage/runtime',
   ],
   '@litestage/model': ['@litestage/core', '@litestage/profile'],
-  '@litestage/backend-node': ['@litestage/core', '@litestage/model', '@litestage/profile'],
-  '@litestage/backend-web': ['@litestage/core', '@litestage/model', '@litestage/profile'],
+  // The session logic both onnxruntime backends share, over either runtime's namespace.
+  '@litestage/ort-session': ['@litestage/core', '@litestage/model'],
+  '@litestage/backend-node': [
+    '@litestage/core',
+    '@litestage/model',
+    '@litestage/ort-session',
+    '@litestage/profile',
+  ],
+  '@litestage/backend-web': [
+    '@litestage/core',
+    '@litestage/model',
+    '@litestage/ort-session',
+    '@litestage/profile',
+  ],
   '@litestage/demo-model': ['@litestage/model', '@litestage/core', '@litestage/profile'],
   '@litestage/runtime': [
     '@litestage/core',
@@ -90,6 +102,7 @@ describe('workspace layout', () => {
         'packages/demo-model',
         'packages/errors',
         'packages/model',
+        'packages/ort-session',
         'packages/profile',
         'packages/runtime',
         'packages/sampler',

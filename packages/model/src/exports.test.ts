@@ -10,6 +10,7 @@ it('exports exactly the public API of @litestage/model', async () => {
       "Llama2cTokenizer",
       "TokenizerError",
       "bundleManifestSchema",
+      "encodeModel",
       "loadBundleTokenizer",
       "parseBundleManifest",
       "readBundle",

@@ -9,6 +9,7 @@ export {
 } from './bundle-manifest.js';
 export { loadBundleTokenizer } from './bundle-tokenizer.js';
 export type { DecoderConfig, RopeScaling } from './decoder-config.js';
+export { encodeModel, type OnnxModel } from './onnx/onnx-model.js';
 export { type BundleFiles, type ModelBundle, readBundle } from './read-bundle.js';
 export {
   HuggingFaceTokenizer,

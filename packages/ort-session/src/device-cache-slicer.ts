@@ -1,5 +1,5 @@
-import { encodeModel } from '@litestage/model/convert';
-import * as ort from 'onnxruntime-node';
+import { encodeModel } from '@litestage/model';
+import type { OrtInferenceSession, OrtNamespace, OrtTensor } from './ort-namespace.js';
 
 /** `out = data[:, :, :ends[0], :]`: one `Slice` along the cache's position axis. */
 function sliceModel(): Uint8Array {
@@ -42,21 +42,25 @@ function sliceModel(): Uint8Array {
  * caches are never read back to the host, and the result stays on the device.
  */
 export class DeviceCacheSlicer {
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(
+    private readonly ort: OrtNamespace,
+    private readonly session: OrtInferenceSession,
+  ) {}
 
-  static async create(provider: 'webgpu'): Promise<DeviceCacheSlicer> {
+  /** A slicer on `executionProvider` (the provider the caches live on, e.g. `webgpu`). */
+  static async create(ort: OrtNamespace, executionProvider: string): Promise<DeviceCacheSlicer> {
     const session = await ort.InferenceSession.create(sliceModel(), {
-      executionProviders: [provider],
+      executionProviders: [executionProvider],
       preferredOutputLocation: 'gpu-buffer',
     });
-    return new DeviceCacheSlicer(session);
+    return new DeviceCacheSlicer(ort, session);
   }
 
   /** The first `keep` positions of a `[1, heads, positions, headDim]` device cache, as a new tensor. */
-  async keepFirst(cache: ort.Tensor, keep: number): Promise<ort.Tensor> {
-    const ends = new ort.Tensor('int64', BigInt64Array.from([BigInt(keep)]), [1]);
+  async keepFirst(cache: OrtTensor, keep: number): Promise<OrtTensor> {
+    const ends = new this.ort.Tensor('int64', BigInt64Array.from([BigInt(keep)]), [1]);
     const { out } = await this.session.run({ data: cache, ends });
-    return out as ort.Tensor;
+    return out as OrtTensor;
   }
 
   release(): Promise<void> {

@@ -1,0 +1,9 @@
+// Browser-safe (built with the browser tsconfig, which has no Node types): the backends pass
+// in the onnxruntime namespace they imported, so nothing here imports a runtime.
+export { type OrtModelSessionOptions, openOrtModelSession } from './ort-model-session.js';
+export type {
+  OrtInferenceSession,
+  OrtNamespace,
+  OrtSessionOptions,
+  OrtTensor,
+} from './ort-namespace.js';

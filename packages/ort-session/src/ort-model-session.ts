@@ -1,0 +1,261 @@
+import type {
+  BundleGraph,
+  BundleManifest,
+  ModelSession,
+  Sequence,
+  SkipMask,
+  StepRequest,
+  StepResult,
+} from '@litestage/core';
+import { DeviceCacheSlicer } from './device-cache-slicer.js';
+import type {
+  OrtInferenceSession,
+  OrtNamespace,
+  OrtSessionOptions,
+  OrtTensor,
+} from './ort-namespace.js';
+import { OrtSequence } from './ort-sequence.js';
+
+/** What a backend says when it opens a bundle on one execution provider. */
+export interface OrtModelSessionOptions {
+  /** The onnxruntime package's namespace (`onnxruntime-node`, `onnxruntime-web`). */
+  readonly ort: OrtNamespace;
+  /** The backend's name, as `ModelSession.backend` reports it (`node`, `web`). */
+  readonly backend: string;
+  readonly executionProvider: string;
+  readonly manifest: BundleManifest;
+  /** The backend's session options for this provider (threads, graph optimization, ...). */
+  readonly sessionOptions: OrtSessionOptions;
+  /**
+   * Keep every `present_key.j` / `present_value.j` output on the device as a `gpu-buffer`
+   * tensor and feed it back as the next step's past (WebGPU); otherwise caches come back to
+   * the host after each step.
+   */
+  readonly deviceCaches: boolean;
+  /** Creates an onnxruntime session for one of the bundle's graphs (from a path or bytes). */
+  createSession(graph: BundleGraph, options: OrtSessionOptions): Promise<OrtInferenceSession>;
+}
+
+/**
+ * Opens a bundle's gated graph on one execution provider and returns its `ModelSession`;
+ * the plain and search graphs are created on first use. Both onnxruntime backends run
+ * their sessions through this, so feeds, caches and outputs are handled in one place.
+ */
+export async function openOrtModelSession(options: OrtModelSessionOptions): Promise<ModelSession> {
+  const { manifest, deviceCaches } = options;
+  const sessionOptions = deviceCaches
+    ? { ...options.sessionOptions, ...deviceCacheOutputs(manifest.numLayers) }
+    : options.sessionOptions;
+  const create = (graph: BundleGraph) => options.createSession(graph, sessionOptions);
+  const gated = await create(manifest.graphs.gated);
+  const plainGraph = manifest.graphs.plain;
+  const searchGraph = manifest.graphs.search;
+  try {
+    const slicer = deviceCaches
+      ? await DeviceCacheSlicer.create(options.ort, options.executionProvider)
+      : null;
+    return new OrtModelSession(
+      options.ort,
+      options.backend,
+      manifest,
+      options.executionProvider,
+      gated,
+      plainGraph ? () => create(plainGraph) : null,
+      searchGraph ? () => create(searchGraph) : null,
+      slicer,
+    );
+  } catch (error) {
+    await gated.release();
+    throw error;
+  }
+}
+
+/** Every present K/V output stays on the device; everything else comes back. */
+function deviceCacheOutputs(numLayers: number): Pick<OrtSessionOptions, 'preferredOutputLocation'> {
+  const locations: Record<string, 'gpu-buffer'> = {};
+  for (let j = 0; j < numLayers; j++) {
+    locations[`present_key.${j}`] = 'gpu-buffer';
+    locations[`present_value.${j}`] = 'gpu-buffer';
+  }
+  return { preferredOutputLocation: locations };
+}
+
+/**
+ * A loaded bundle on one execution provider. K/V caches come back to the host after every
+ * step unless the session keeps them on the device (WebGPU), where only logits (and
+ * cosines, when asked for) come back. Outputs are never pre-allocated: onnxruntime-web
+ * ignores pre-allocated output tensors (it returns them unwritten).
+ */
+class OrtModelSession implements ModelSession {
+  constructor(
+    private readonly ort: OrtNamespace,
+    readonly backend: string,
+    readonly manifest: BundleManifest,
+    readonly executionProvider: string,
+    private readonly gated: OrtInferenceSession,
+    /** The plain graph is loaded on first use: most runs never need it. */
+    private readonly loadPlain: (() => Promise<OrtInferenceSession>) | null,
+    /**
+     * The search graph (cosine outputs), loaded on the first step that asks for cosines;
+     * null for version-1 bundles, whose gated graph has the cosine outputs itself.
+     */
+    private readonly loadSearch: (() => Promise<OrtInferenceSession>) | null,
+    /** Slices device caches for truncation; null where caches are host tensors. */
+    private readonly slicer: DeviceCacheSlicer | null,
+  ) {
+    this.fused = manifest.graphFlavour === 'fused';
+  }
+
+  /** The fused graphs take each layer's sequence lengths besides its cache. */
+  private readonly fused: boolean;
+  private plain: Promise<OrtInferenceSession> | null = null;
+  private search: Promise<OrtInferenceSession> | null = null;
+
+  createSequence(): Sequence {
+    return new OrtSequence(
+      this.ort,
+      this,
+      this.manifest.numLayers,
+      this.manifest.numKvHeads,
+      this.manifest.headDim,
+    );
+  }
+
+  async step(sequence: Sequence, request: StepRequest): Promise<StepResult> {
+    // A sequence's caches may live on another session's device: never feed them here.
+    if (!(sequence instanceof OrtSequence) || sequence.owner !== this)
+      throw new Error('this sequence belongs to another session');
+    if (sequence.keys.length === 0) throw new Error('this sequence was disposed');
+    const { numLayers, vocabSize, maxPositions } = this.manifest;
+    const tokens = request.tokens;
+    if (tokens.length === 0) throw new RangeError('a step needs at least one token');
+    if (sequence.length + tokens.length > maxPositions) {
+      throw new RangeError(
+        `the sequence would reach ${sequence.length + tokens.length} tokens; this model supports ${maxPositions}`,
+      );
+    }
+    for (const token of tokens) {
+      if (!Number.isInteger(token) || token < 0 || token >= vocabSize) {
+        throw new RangeError(`token id ${token} is outside the vocabulary (0..${vocabSize - 1})`);
+      }
+    }
+    const skip = request.skip;
+    if (skip) checkMask(skip, numLayers);
+    const usePlain = Boolean(request.plain);
+    if (usePlain) {
+      if (!this.loadPlain)
+        throw new Error('this bundle has no plain graph (convert it with the plain graph)');
+      if (skip && (skip.attn.some(Boolean) || skip.ffn.some(Boolean))) {
+        throw new Error('the plain graph cannot skip sub-layers');
+      }
+      if (request.withCosines) throw new Error('the plain graph has no cosine outputs');
+    }
+    await sequence.settle(this.slicer);
+    const { Tensor } = this.ort;
+    const t = tokens.length;
+    const start = sequence.length;
+    const feeds: Record<string, OrtTensor> = {
+      input_ids: new Tensor(
+        'int64',
+        BigInt64Array.from(tokens, (x) => BigInt(x)),
+        [1, t],
+      ),
+      position_ids: new Tensor(
+        'int64',
+        BigInt64Array.from(tokens, (_, i) => BigInt(start + i)),
+        [1, t],
+      ),
+      logits_to_keep: new Tensor(
+        'int64',
+        BigInt64Array.from([BigInt(request.allLogits ? t : 1)]),
+        [1],
+      ),
+    };
+    if (!usePlain) {
+      feeds.skip_attn = new Tensor(
+        'bool',
+        Uint8Array.from(skip?.attn ?? Array(numLayers).fill(false), Number),
+        [numLayers],
+      );
+      feeds.skip_ffn = new Tensor(
+        'bool',
+        Uint8Array.from(skip?.ffn ?? Array(numLayers).fill(false), Number),
+        [numLayers],
+      );
+    }
+    for (let j = 0; j < numLayers; j++) {
+      const pastKey = sequence.keys[j] as OrtTensor;
+      feeds[`past_key.${j}`] = pastKey;
+      feeds[`past_value.${j}`] = sequence.values[j] as OrtTensor;
+      if (this.fused) {
+        // GroupQueryAttention's lengths, per layer: each layer's cache has its own.
+        const total = (pastKey.dims[2] as number) + t;
+        feeds[`seqlens_k.${j}`] = new Tensor('int32', Int32Array.of(total - 1), [1]);
+        feeds[`total_sequence_length.${j}`] = new Tensor('int32', Int32Array.of(total), [1]);
+      }
+    }
+    const withCosines = Boolean(request.withCosines) && !usePlain;
+    const session = await this.sessionFor(usePlain, withCosines);
+    const outputs = await session.run(feeds, this.fetched(session, withCosines));
+    sequence.extend(
+      start,
+      t,
+      Array.from({ length: numLayers }, (_, j) => outputs[`present_key.${j}`] as OrtTensor),
+      Array.from({ length: numLayers }, (_, j) => outputs[`present_value.${j}`] as OrtTensor),
+    );
+    const logits = outputs.logits as OrtTensor;
+    return {
+      logits: logits.data as Float32Array,
+      positions: logits.dims[1] as number,
+      ...(withCosines
+        ? {
+            cosAttn: perLayer(outputs.cos_attn as OrtTensor, numLayers, t),
+            cosFfn: perLayer(outputs.cos_ffn as OrtTensor, numLayers, t),
+          }
+        : {}),
+    };
+  }
+
+  /** The graph a step runs on: plain, search (for cosines) or the gated run graph. */
+  private async sessionFor(plain: boolean, withCosines: boolean): Promise<OrtInferenceSession> {
+    if (plain && this.loadPlain) {
+      this.plain ??= this.loadPlain();
+      return this.plain;
+    }
+    if (withCosines && this.loadSearch) {
+      this.search ??= this.loadSearch();
+      return this.search;
+    }
+    return this.gated;
+  }
+
+  /**
+   * The outputs a step fetches: the cosines only when asked for (a version-1 gated graph
+   * still computes them, inside its `If` branches, but they are not copied out).
+   */
+  private fetched(session: OrtInferenceSession, withCosines: boolean): readonly string[] {
+    return withCosines
+      ? session.outputNames
+      : session.outputNames.filter((name) => name !== 'cos_attn' && name !== 'cos_ffn');
+  }
+
+  async dispose(): Promise<void> {
+    await this.gated.release();
+    if (this.plain) await (await this.plain).release();
+    if (this.search) await (await this.search).release();
+    await this.slicer?.release();
+  }
+}
+
+function perLayer(tensor: OrtTensor, layers: number, tokens: number): Float32Array[] {
+  const data = tensor.data as Float32Array;
+  return Array.from({ length: layers }, (_, j) => data.slice(j * tokens, (j + 1) * tokens));
+}
+
+function checkMask(mask: SkipMask, numLayers: number): void {
+  if (mask.attn.length !== numLayers || mask.ffn.length !== numLayers) {
+    throw new RangeError(
+      `a skip mask needs ${numLayers} attention and ${numLayers} feed-forward flags, got ${mask.attn.length} and ${mask.ffn.length}`,
+    );
+  }
+}
