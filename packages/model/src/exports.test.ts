@@ -9,6 +9,8 @@ it('exports exactly the public API of @litestage/model', async () => {
       "HuggingFaceTokenizer",
       "Llama2cTokenizer",
       "TokenizerError",
+      "bundleFromFiles",
+      "bundleFromUrl",
       "bundleManifestSchema",
       "encodeModel",
       "loadBundleTokenizer",

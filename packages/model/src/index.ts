@@ -1,5 +1,8 @@
 // Browser-safe: nothing here (or below it) may import Node modules; the package builds this
 // entry with the browser tsconfig, which has no Node types, so such an import fails the build.
+
+export { bundleFromFiles } from './bundle-from-files.js';
+export { type BundleFromUrlOptions, bundleFromUrl } from './bundle-from-url.js';
 export {
   BUNDLE_MANIFEST_FILE,
   BundleError,
