@@ -6,7 +6,7 @@ import type {
   LoadOptions,
   ModelSession,
 } from '@litestage/core';
-import { openOrtModelSession } from '@litestage/ort-session';
+import { bundleSessionOptions, openOrtModelSession } from '@litestage/ort-session';
 import * as ort from 'onnxruntime-node';
 
 export const NODE_EXECUTION_PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
@@ -17,18 +17,18 @@ function sessionOptions(
   threads: number | undefined,
   manifest: BundleSource['manifest'],
 ): ort.InferenceSession.SessionOptions {
-  const quantization = manifest.quantization;
-  // onnxruntime's QDQ rewrite of DequantizeLinear -> MatMul looks for the weight in the
-  // If branch itself and fails on outer-scope weights; int8 bundles run the plain ops.
-  const qdq = quantization === 'int8' ? { disable_quant_qdq: '1' } : {};
+  const shared = bundleSessionOptions(manifest, provider);
   return {
-    executionProviders: [provider],
-    graphOptimizationLevel: 'all',
+    ...shared,
     // Explicit threads and no spinning: spinning threads burn the cores other work needs.
     intraOpNumThreads: threads ?? Math.max(1, Math.min(4, availableParallelism())),
     interOpNumThreads: 1,
     extra: {
-      session: { ...qdq, intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } },
+      session: {
+        ...shared.extra.session,
+        intra_op: { allow_spinning: '0' },
+        inter_op: { allow_spinning: '0' },
+      },
     },
   };
 }

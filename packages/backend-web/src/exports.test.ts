@@ -1,7 +1,22 @@
 import { expect, it } from 'vitest';
 
-// Nothing is public yet; the first export added here must update this snapshot on purpose.
+// The public API; a change here must update this snapshot on purpose.
 it('exports exactly the public API', async () => {
   const api = await import('./index.js');
-  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`[]`);
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "WEB_DEVICES",
+      "WEB_EXECUTION_PROVIDERS",
+      "WebDeviceError",
+      "WebProviderUnavailableError",
+      "WebRuntimeError",
+      "chooseWebDevice",
+      "configureWebRuntime",
+      "describeWebDeviceChoice",
+      "probeWebGpu",
+      "webBackend",
+      "webDeviceBackend",
+      "webRuntimeVersions",
+    ]
+  `);
 });

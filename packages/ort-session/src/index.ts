@@ -1,5 +1,6 @@
 // Browser-safe (built with the browser tsconfig, which has no Node types): the backends pass
 // in the onnxruntime namespace they imported, so nothing here imports a runtime.
+export { bundleSessionOptions } from './bundle-session-options.js';
 export { type OrtModelSessionOptions, openOrtModelSession } from './ort-model-session.js';
 export type {
   OrtInferenceSession,
