@@ -109,6 +109,7 @@ describe('workspace layout', () => {
         'packages/search',
         'packages/tasks',
         'tooling/bench',
+        'tooling/browser-test',
         'tooling/conformance',
         'tooling/fixtures',
         'tooling/tsconfig',
@@ -187,14 +188,19 @@ describe('test suites', () => {
   const withTests = workspaceDirs.filter((dir) => existsSync(join(root, dir, 'vitest.config.ts')));
 
   it.each(withTests)(
-    '%s leaves data-suite tests (*.data.test.ts) to pnpm test:data and WebGPU tests (*.webgpu.test.ts) to pnpm test:webgpu',
+    '%s leaves data-suite tests (*.data.test.ts) to pnpm test:data, WebGPU tests (*.webgpu.test.ts) to pnpm test:webgpu and browser tests (*.browser.test.ts) to pnpm test:browser',
     (dir) => {
       const config = readFileSync(join(root, dir, 'vitest.config.ts'), 'utf8');
-      expect(config).toContain(
-        "exclude: [...configDefaults.exclude, 'src/**/*.data.test.ts', 'src/**/*.webgpu.test.ts']",
+      expect(config.replace(/\s+/g, ' ')).toContain(
+        "exclude: [ ...configDefaults.exclude, 'src/**/*.data.test.ts', 'src/**/*.webgpu.test.ts', 'src/**/*.browser.test.ts', ]",
       );
     },
   );
+
+  it("keeps browser tests where vitest.browser.config.ts looks: a package's src/", () => {
+    const config = readFileSync(join(root, 'vitest.browser.config.ts'), 'utf8');
+    expect(config).toContain("include: ['{packages,apps,tooling}/*/src/**/*.browser.test.ts']");
+  });
 
   it("keeps WebGPU tests where vitest.webgpu.config.ts looks: a package's src/", () => {
     const config = readFileSync(join(root, 'vitest.webgpu.config.ts'), 'utf8');

@@ -4,8 +4,14 @@ export default defineProject({
   test: {
     name: 'core',
     include: ['src/**/*.test.ts'],
-    // Data-suite tests need the data folder (`pnpm test:data`), WebGPU tests an adapter (`pnpm test:webgpu`).
-    exclude: [...configDefaults.exclude, 'src/**/*.data.test.ts', 'src/**/*.webgpu.test.ts'],
+    // Data-suite tests need the data folder (`pnpm test:data`), WebGPU tests an adapter
+    // (`pnpm test:webgpu`), browser tests Chromium (`pnpm test:browser`).
+    exclude: [
+      ...configDefaults.exclude,
+      'src/**/*.data.test.ts',
+      'src/**/*.webgpu.test.ts',
+      'src/**/*.browser.test.ts',
+    ],
     // Generous: CI machines are small and shared; speed is measured by benchmarks, not here.
     testTimeout: 60_000,
   },

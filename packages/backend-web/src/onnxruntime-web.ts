@@ -16,6 +16,8 @@ export interface WebRuntimeOptions {
    * cross-origin isolated page (COOP/COEP headers); without it onnxruntime-web runs one.
    */
   readonly threads?: number;
+  /** onnxruntime-web's log level (default its own, `warning`). */
+  readonly logLevel?: 'verbose' | 'info' | 'warning' | 'error' | 'fatal';
 }
 
 /** onnxruntime-web cannot be loaded or was not told where its files are. */
@@ -59,6 +61,7 @@ export function loadOnnxruntimeWeb(): Promise<OnnxruntimeWeb> {
     (ort) => {
       ort.env.wasm.wasmPaths = String(configured.wasmPaths);
       if (configured.threads !== undefined) ort.env.wasm.numThreads = configured.threads;
+      if (configured.logLevel !== undefined) ort.env.logLevel = configured.logLevel;
       return ort;
     },
     (error: unknown) => {

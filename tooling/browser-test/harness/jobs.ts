@@ -1,0 +1,70 @@
+/**
+ * What the browser suite asks the harness page to do, and what it answers: plain data, so it
+ * crosses `page.evaluate` and `postMessage` unchanged. Type-only: the Node tests import it.
+ */
+
+import type { Question } from '@litestage/core';
+
+export type HarnessDevice = 'auto' | 'webgpu' | 'wasm';
+
+/** Run one conformance case (`/fixtures/cases/<name>.json`) on a device. */
+export interface ConformanceJob {
+  readonly kind: 'conformance';
+  readonly name: string;
+  readonly device: HarnessDevice;
+}
+
+/** Answer one question with a bundle and a profile, through the staged engine. */
+export interface EngineJob {
+  readonly kind: 'engine';
+  /** The bundle folder's URL, relative to the page. */
+  readonly bundle: string;
+  /** The profile's URL, relative to the page. */
+  readonly profile: string;
+  /** A registered task format's name. */
+  readonly task: string;
+  readonly question: Question;
+  readonly device: HarnessDevice;
+}
+
+export type HarnessJob = ConformanceJob | EngineJob;
+
+/** Where a job ran, as the session and the device choice report it. */
+export interface RanOn {
+  /** `ModelSession.backend`: `web`. */
+  readonly backend: string;
+  /** `ModelSession.executionProvider`: `webgpu` or `wasm`. */
+  readonly executionProvider: string;
+  /** `describeWebDeviceChoice`'s line. */
+  readonly choice: string;
+  readonly isFallbackAdapter: boolean | null;
+  /** Whether the page (or Worker) is cross-origin isolated, which multi-threaded wasm needs. */
+  readonly crossOriginIsolated: boolean;
+  /** `self.constructor.name`: `Window` or `DedicatedWorkerGlobalScope`. */
+  readonly scope: string;
+}
+
+export interface ConformanceAnswer {
+  readonly ranOn: RanOn;
+  readonly tokens: number[];
+  readonly logits: number[][];
+}
+
+export interface EngineAnswer {
+  readonly ranOn: RanOn;
+  readonly stages: { name: string; text: string; tokens: number; exitReason: string }[];
+  /** The chosen option's label, or null when the output names none. */
+  readonly answer: string | null;
+}
+
+export type HarnessAnswer<J extends HarnessJob> = J extends ConformanceJob
+  ? ConformanceAnswer
+  : EngineAnswer;
+
+/** What the page puts on `globalThis.litestageHarness`. */
+export interface Harness {
+  /** Runs a job on the page itself. */
+  run<J extends HarnessJob>(job: J): Promise<HarnessAnswer<J>>;
+  /** Runs a job in a dedicated Worker. */
+  runInWorker<J extends HarnessJob>(job: J): Promise<HarnessAnswer<J>>;
+}
