@@ -14,6 +14,17 @@ export interface ConformanceJob {
   readonly device: HarnessDevice;
 }
 
+/**
+ * Check a sequence's K/V caches on a device with a conformance case's bundle: where they live
+ * after a prefill and three decode steps, and the same logits again after truncating to the
+ * prompt plus one token and feeding the next two tokens once more.
+ */
+export interface DeviceCachesJob {
+  readonly kind: 'device-caches';
+  readonly name: string;
+  readonly device: HarnessDevice;
+}
+
 /** Answer one question with a bundle and a profile, through the staged engine. */
 export interface EngineJob {
   readonly kind: 'engine';
@@ -27,7 +38,7 @@ export interface EngineJob {
   readonly device: HarnessDevice;
 }
 
-export type HarnessJob = ConformanceJob | EngineJob;
+export type HarnessJob = ConformanceJob | DeviceCachesJob | EngineJob;
 
 /** Where a job ran, as the session and the device choice report it. */
 export interface RanOn {
@@ -50,6 +61,19 @@ export interface ConformanceAnswer {
   readonly logits: number[][];
 }
 
+export interface DeviceCachesAnswer {
+  readonly ranOn: RanOn;
+  /** The location of every non-empty cache tensor, after the steps and after the truncation. */
+  readonly locations: string[];
+  /** `layerLengths()` after the four steps, and after `truncate(prompt + 1)`. */
+  readonly lengthsBefore: number[];
+  readonly lengthsAfter: number[];
+  /** The last position's logits of the prefill and the three decode steps. */
+  readonly logits: number[][];
+  /** The logits of the two decode steps fed again after the truncation. */
+  readonly logitsAgain: number[][];
+}
+
 export interface EngineAnswer {
   readonly ranOn: RanOn;
   readonly stages: { name: string; text: string; tokens: number; exitReason: string }[];
@@ -59,7 +83,9 @@ export interface EngineAnswer {
 
 export type HarnessAnswer<J extends HarnessJob> = J extends ConformanceJob
   ? ConformanceAnswer
-  : EngineAnswer;
+  : J extends DeviceCachesJob
+    ? DeviceCachesAnswer
+    : EngineAnswer;
 
 /** What the page puts on `globalThis.litestageHarness`. */
 export interface Harness {

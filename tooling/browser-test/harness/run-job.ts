@@ -11,13 +11,16 @@ import {
   parseConformanceCase,
   runConformanceCase,
 } from '@litestage/conformance';
-import { createEngine, type ModelSession } from '@litestage/core';
+import { createEngine, type ModelSession, type Sequence } from '@litestage/core';
 import { bundleFromUrl, loadBundleTokenizer } from '@litestage/model';
-import { parseProfile } from '@litestage/profile';
+import type { OrtTensor } from '@litestage/ort-session';
+import { parseProfile, subLayerFlags } from '@litestage/profile';
 import { getTaskFormat } from '@litestage/tasks';
 import type {
   ConformanceAnswer,
   ConformanceJob,
+  DeviceCachesAnswer,
+  DeviceCachesJob,
   EngineAnswer,
   EngineJob,
   HarnessAnswer,
@@ -48,13 +51,19 @@ function ranOn(session: ModelSession, choice: WebDeviceChoice): RanOn {
   };
 }
 
-async function runConformance(job: ConformanceJob): Promise<ConformanceAnswer> {
-  const file = `/fixtures/cases/${job.name}.json`;
+/** A conformance case, its profile, and a session on the device the job asks for. */
+async function openCase(name: string, device: HarnessJob['device']) {
+  const file = `/fixtures/cases/${name}.json`;
   const kase: ConformanceCase = parseConformanceCase(await fetchJson(file), file);
   const profile = parseProfile(JSON.stringify(await fetchJson(`/fixtures/${kase.profile}`)));
   const bundle = await bundleFromUrl(here(`/fixtures/${kase.bundle}/`));
-  const choice = await chooseWebDevice(job.device);
+  const choice = await chooseWebDevice(device);
   const session = await choice.backend.load(bundle);
+  return { kase, profile, choice, session };
+}
+
+async function runConformance(job: ConformanceJob): Promise<ConformanceAnswer> {
+  const { kase, profile, choice, session } = await openCase(job.name, job.device);
   try {
     const run = await runConformanceCase(session, kase, profile);
     return {
@@ -63,6 +72,47 @@ async function runConformance(job: ConformanceJob): Promise<ConformanceAnswer> {
       logits: run.logits.map((row) => Array.from(row)),
     };
   } finally {
+    await session.dispose();
+  }
+}
+
+/** Where a sequence's non-empty caches live (the backend's own fields, read for the test). */
+function cacheLocations(sequence: Sequence): string[] {
+  const { keys, values } = sequence as unknown as { keys: OrtTensor[]; values: OrtTensor[] };
+  return [...keys, ...values].filter((t) => t.dims[2] !== 0).map((t) => t.location);
+}
+
+async function runDeviceCaches(job: DeviceCachesJob): Promise<DeviceCachesAnswer> {
+  const { kase, profile, choice, session } = await openCase(job.name, job.device);
+  const { numLayers, vocabSize } = session.manifest;
+  const skip = subLayerFlags(profile.stages[kase.stage]?.skip ?? [], numLayers);
+  const sequence = session.createSequence();
+  const step = async (tokens: readonly number[], prefill = false) => {
+    const request = prefill && !profile.runtime.skipInPrefill ? { tokens } : { tokens, skip };
+    const { logits } = await session.step(sequence, request);
+    return Array.from(logits.slice(0, vocabSize));
+  };
+  try {
+    const next = kase.expected.tokens;
+    const logits = [await step(kase.prompt, true)];
+    for (const token of next.slice(0, 3)) logits.push(await step([token]));
+    const locations = cacheLocations(sequence);
+    const lengthsBefore = sequence.layerLengths();
+    sequence.truncate(kase.prompt.length + 1);
+    const lengthsAfter = sequence.layerLengths();
+    const logitsAgain = [];
+    for (const token of next.slice(1, 3)) logitsAgain.push(await step([token]));
+    locations.push(...cacheLocations(sequence));
+    return {
+      ranOn: ranOn(session, choice),
+      locations,
+      lengthsBefore,
+      lengthsAfter,
+      logits,
+      logitsAgain,
+    };
+  } finally {
+    sequence.dispose();
     await session.dispose();
   }
 }
@@ -92,6 +142,11 @@ async function runEngine(job: EngineJob): Promise<EngineAnswer> {
 }
 
 export function runJob<J extends HarnessJob>(job: J): Promise<HarnessAnswer<J>> {
-  const answer = job.kind === 'conformance' ? runConformance(job) : runEngine(job);
+  const answer =
+    job.kind === 'conformance'
+      ? runConformance(job)
+      : job.kind === 'device-caches'
+        ? runDeviceCaches(job)
+        : runEngine(job);
   return answer as Promise<HarnessAnswer<J>>;
 }

@@ -94,3 +94,41 @@ describe('device auto', () => {
     expect(answer.tokens).toEqual(kase.expected.tokens);
   });
 });
+
+describe('K/V caches', () => {
+  // Layer 1's attention is skipped at every step of this case (the prefill too), so its
+  // cache stays empty while layer 0's grows: per-layer lengths differ.
+  const kase = all.find((c) => c.kase.name === 'llama-gqa-fp32')?.kase as ConformanceCase;
+  const prompt = kase.prompt.length;
+
+  it.each([
+    ['webgpu', 'gpu-buffer'],
+    ['wasm', 'cpu'],
+  ] as const)(
+    'on web %s stay where they are computed (%s), and truncate there',
+    async (device, location) => {
+      const answer = await harness.run({ kind: 'device-caches', name: kase.name, device });
+      console.log(
+        `K/V caches of ${kase.name} on ${answer.ranOn.backend}/${answer.ranOn.executionProvider}: ${[...new Set(answer.locations)].join(', ')}, layer lengths ${answer.lengthsBefore.join('/')} -> ${answer.lengthsAfter.join('/')} after truncating to ${prompt + 1}`,
+      );
+      expect(answer.ranOn.executionProvider).toBe(device);
+      expect(answer.locations.length).toBeGreaterThan(0);
+      expect(new Set(answer.locations)).toEqual(new Set([location]));
+      expect(answer.lengthsBefore).toEqual([prompt + 3, 0]);
+      expect(answer.lengthsAfter).toEqual([prompt + 1, 0]);
+      // The steps match the reference, and so do the same steps fed again after the truncation.
+      for (const [i, row] of answer.logits.entries()) {
+        const expected = kase.expected.logits[i] as readonly number[];
+        expect(maxDifference(row, expected)).toBeLessThanOrEqual(kase.tolerance.logits);
+      }
+      for (const [i, row] of answer.logitsAgain.entries()) {
+        expect(maxDifference(row, answer.logits[i + 2] as number[])).toBeLessThan(1e-5);
+      }
+    },
+  );
+});
+
+function maxDifference(a: readonly number[], b: readonly number[]): number {
+  expect(a).toHaveLength(b.length);
+  return a.reduce((max, v, i) => Math.max(max, Math.abs(v - (b[i] as number))), 0);
+}
