@@ -53,6 +53,8 @@ export interface RanOn {
   readonly crossOriginIsolated: boolean;
   /** `self.constructor.name`: `Window` or `DedicatedWorkerGlobalScope`. */
   readonly scope: string;
+  /** `webRuntimeVersions()`: `onnxruntime-web`, `onnxruntime-common`. */
+  readonly versions: Record<string, string>;
 }
 
 export interface ConformanceAnswer {

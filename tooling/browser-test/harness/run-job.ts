@@ -5,6 +5,7 @@ import {
   configureWebRuntime,
   describeWebDeviceChoice,
   type WebDeviceChoice,
+  webRuntimeVersions,
 } from '@litestage/backend-web';
 import {
   type ConformanceCase,
@@ -40,7 +41,7 @@ async function fetchJson(path: string): Promise<unknown> {
   return response.json();
 }
 
-function ranOn(session: ModelSession, choice: WebDeviceChoice): RanOn {
+async function ranOn(session: ModelSession, choice: WebDeviceChoice): Promise<RanOn> {
   return {
     backend: session.backend,
     executionProvider: session.executionProvider,
@@ -48,6 +49,7 @@ function ranOn(session: ModelSession, choice: WebDeviceChoice): RanOn {
     isFallbackAdapter: choice.adapter?.isFallbackAdapter ?? null,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     scope: globalThis.constructor.name,
+    versions: await webRuntimeVersions(),
   };
 }
 
@@ -67,7 +69,7 @@ async function runConformance(job: ConformanceJob): Promise<ConformanceAnswer> {
   try {
     const run = await runConformanceCase(session, kase, profile);
     return {
-      ranOn: ranOn(session, choice),
+      ranOn: await ranOn(session, choice),
       tokens: run.tokens,
       logits: run.logits.map((row) => Array.from(row)),
     };
@@ -104,7 +106,7 @@ async function runDeviceCaches(job: DeviceCachesJob): Promise<DeviceCachesAnswer
     for (const token of next.slice(1, 3)) logitsAgain.push(await step([token]));
     locations.push(...cacheLocations(sequence));
     return {
-      ranOn: ranOn(session, choice),
+      ranOn: await ranOn(session, choice),
       locations,
       lengthsBefore,
       lengthsAfter,
@@ -127,7 +129,7 @@ async function runEngine(job: EngineJob): Promise<EngineAnswer> {
     const engine = createEngine({ session, tokenizer, format: getTaskFormat(job.task), profile });
     const result = await engine.run(job.question);
     return {
-      ranOn: ranOn(session, choice),
+      ranOn: await ranOn(session, choice),
       stages: result.stages.map((s) => ({
         name: s.name,
         text: s.text,

@@ -42,6 +42,7 @@ function expectConformance(
     executionProvider: device,
   });
   expect(ranOn.crossOriginIsolated).toBe(true);
+  expect(ranOn.versions['onnxruntime-web']).toBe('1.30.0');
   if (device === 'webgpu') expect(typeof ranOn.isFallbackAdapter).toBe('boolean');
   expect(run.tokens).toEqual(kase.expected.tokens);
   expect(comparison.maxLogitDifference).toBeLessThanOrEqual(kase.tolerance.logits);

@@ -1,0 +1,16 @@
+import { expect, it } from 'vitest';
+
+// The public API; a change here must update this snapshot on purpose.
+it('exports exactly the public API', async () => {
+  const api = await import('./index.js');
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "CHROMIUM_ARGS",
+      "CHROMIUM_PATH",
+      "ISOLATION_HEADERS",
+      "launchChromium",
+      "onnxruntimeWebDist",
+      "serveStatic",
+    ]
+  `);
+});
