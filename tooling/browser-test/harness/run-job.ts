@@ -29,9 +29,15 @@ import type {
   RanOn,
 } from './jobs.js';
 
-// The page's server serves onnxruntime-web's dist/ folder here (from node_modules). Its
-// warnings (e.g. shape ops placed on the CPU next to WebGPU) would only be noise in test logs.
-configureWebRuntime({ wasmPaths: new URL('/ort/', globalThis.location.href), logLevel: 'error' });
+// The page's server serves onnxruntime-web's dist/ folder here (from node_modules). Two wasm
+// threads even on a 2-core machine (onnxruntime-web would take one there), so the suite runs
+// multi-threaded wasm, which needs the COOP/COEP headers. Its warnings (e.g. shape ops placed
+// on the CPU next to WebGPU) would only be noise in test logs.
+configureWebRuntime({
+  wasmPaths: new URL('/ort/', globalThis.location.href),
+  threads: 2,
+  logLevel: 'error',
+});
 
 const here = (path: string) => new URL(path, globalThis.location.href);
 
