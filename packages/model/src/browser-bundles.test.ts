@@ -60,6 +60,12 @@ describe('bundleFromUrl', () => {
     );
   });
 
+  it('refuses a relative URL where there is no page to resolve it against', async () => {
+    await expect(bundleFromUrl('/bundles/tiny/', fakeServer())).rejects.toThrow(
+      '/bundles/tiny/: not a bundle URL (a relative URL needs a page or a Worker to resolve against)',
+    );
+  });
+
   it('says which file could not be fetched when the network fails', async () => {
     const server = fakeServer();
     const dropsModels = (async (input: string | URL) => {

@@ -15,7 +15,14 @@ export async function bundleFromUrl(
   url: string | URL,
   options: BundleFromUrlOptions = {},
 ): Promise<ModelBundle> {
-  const folder = new URL(String(url).endsWith('/') ? String(url) : `${url}/`, baseUrl());
+  const href = String(url).endsWith('/') ? String(url) : `${url}/`;
+  const base = baseUrl();
+  if (!URL.canParse(href, base)) {
+    throw new BundleError(
+      `${url}: not a bundle URL${base ? '' : ' (a relative URL needs a page or a Worker to resolve against)'}`,
+    );
+  }
+  const folder = new URL(href, base);
   const location = folder.href.replace(/\/$/, '');
   const get = options.fetch ?? fetch;
   return readBundle({
