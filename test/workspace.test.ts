@@ -50,6 +50,14 @@ const ownRules: Record<string, string[]> = {
     '@litestage/sampler',
     '@litestage/runtime',
   ],
+  // A search's evaluations as queue jobs: the coordinator's evaluator and the workers.
+  '@litestage/search-queue': [
+    '@litestage/core',
+    '@litestage/profile',
+    '@litestage/runtime',
+    '@litestage/search',
+    '@litestage/tasks',
+  ],
   '@litestage/model': ['@litestage/core', '@litestage/profile'],
   // The session logic both onnxruntime backends share, over either runtime's namespace.
   '@litestage/ort-session': ['@litestage/core', '@litestage/model'],
@@ -107,6 +115,7 @@ describe('workspace layout', () => {
         'packages/runtime',
         'packages/sampler',
         'packages/search',
+        'packages/search-queue',
         'packages/tasks',
         'tooling/bench',
         'tooling/browser-test',
@@ -173,14 +182,14 @@ describe.each([...manifests])('%s', (dir, manifest) => {
   });
 });
 
-/** The `*.data.test.ts` files under `dir` (relative to the root), outside installs and builds. */
-function dataTestsUnder(dir: string): string[] {
+/** The files under `dir` (relative to the root) whose names end with `suffix`, outside installs and builds. */
+function testsUnder(dir: string, suffix: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
     if (entry.isDirectory()) {
       const skipped = ['node_modules', 'dist', '.turbo'].includes(entry.name);
-      return skipped ? [] : dataTestsUnder(`${dir}/${entry.name}`);
+      return skipped ? [] : testsUnder(`${dir}/${entry.name}`, suffix);
     }
-    return entry.name.endsWith('.data.test.ts') ? [`${dir}/${entry.name}`] : [];
+    return entry.name.endsWith(suffix) ? [`${dir}/${entry.name}`] : [];
   });
 }
 
@@ -188,18 +197,29 @@ describe('test suites', () => {
   const withTests = workspaceDirs.filter((dir) => existsSync(join(root, dir, 'vitest.config.ts')));
 
   it.each(withTests)(
-    '%s leaves data-suite tests (*.data.test.ts) to pnpm test:data, WebGPU tests (*.webgpu.test.ts) to pnpm test:webgpu and browser tests (*.browser.test.ts) to pnpm test:browser',
+    '%s leaves data-suite tests (*.data.test.ts) to pnpm test:data, WebGPU tests (*.webgpu.test.ts) to pnpm test:webgpu, browser tests (*.browser.test.ts) to pnpm test:browser and Redis tests (*.redis.test.ts) to pnpm test:redis',
     (dir) => {
-      const config = readFileSync(join(root, dir, 'vitest.config.ts'), 'utf8');
-      expect(config.replace(/\s+/g, ' ')).toContain(
-        "exclude: [ ...configDefaults.exclude, 'src/**/*.data.test.ts', 'src/**/*.webgpu.test.ts', 'src/**/*.browser.test.ts', ]",
+      // Compared without whitespace: the formatter wraps a long list.
+      const config = readFileSync(join(root, dir, 'vitest.config.ts'), 'utf8').replace(/\s+/g, '');
+      expect(config).toContain(
+        "exclude:[...configDefaults.exclude,'src/**/*.data.test.ts','src/**/*.webgpu.test.ts','src/**/*.browser.test.ts'",
       );
+      if (testsUnder(dir, '.redis.test.ts').length > 0)
+        expect(config).toContain("'src/**/*.redis.test.ts'");
     },
   );
 
   it("keeps browser tests where vitest.browser.config.ts looks: a package's src/", () => {
     const config = readFileSync(join(root, 'vitest.browser.config.ts'), 'utf8');
     expect(config).toContain("include: ['{packages,apps,tooling}/*/src/**/*.browser.test.ts']");
+  });
+
+  it("keeps Redis tests where vitest.redis.config.ts looks: a package's src/", () => {
+    const config = readFileSync(join(root, 'vitest.redis.config.ts'), 'utf8');
+    expect(config).toContain("include: ['{packages,apps,tooling}/*/src/**/*.redis.test.ts']");
+    const redisTests = workspaceDirs.flatMap((dir) => testsUnder(dir, '.redis.test.ts'));
+    expect(redisTests.length).toBeGreaterThan(0);
+    for (const file of redisTests) expect(file).toMatch(/^[a-z]+\/[a-z-]+\/src\//);
   });
 
   it("keeps WebGPU tests where vitest.webgpu.config.ts looks: a package's src/", () => {
@@ -210,7 +230,7 @@ describe('test suites', () => {
   it("keeps data-suite tests where vitest.data.config.ts looks: a package's src/", () => {
     const config = readFileSync(join(root, 'vitest.data.config.ts'), 'utf8');
     expect(config).toContain("include: ['{packages,apps,tooling}/*/src/**/*.data.test.ts']");
-    const dataTests = workspaceDirs.flatMap((dir) => dataTestsUnder(dir));
+    const dataTests = workspaceDirs.flatMap((dir) => testsUnder(dir, '.data.test.ts'));
     expect(dataTests.length).toBeGreaterThan(0);
     for (const file of dataTests) expect(file).toMatch(/^[a-z]+\/[a-z-]+\/src\//);
   });

@@ -130,6 +130,16 @@ export const provenanceSchema = z
       questionEvaluations: z.int().min(0),
       exhaustiveQuestionEvaluations: z.int().min(0),
     }),
+    evaluation: z
+      .strictObject({
+        mode: z.enum(['in-process', 'threads', 'queue']),
+        workers: z.int().min(0),
+      })
+      .optional()
+      .meta({
+        description:
+          'Where the question evaluations ran: this process, worker threads, or a job queue (and how many workers answered).',
+      }),
     environment: z.strictObject({
       device: nonEmpty,
       backend: nonEmpty,

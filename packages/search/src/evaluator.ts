@@ -35,4 +35,16 @@ export interface Evaluator {
   ): Promise<QuestionScore[]>;
   /** The full model's cosines at each stage's prefill for one question. */
   cosines(questionId: string): Promise<Readonly<Record<string, StageCosines>>>;
+  /**
+   * Where the evaluations ran, for the profile's provenance (read when the search ends).
+   * Optional: an evaluator without it ran in the searching process.
+   */
+  distribution?(): EvaluationDistribution;
+}
+
+/** Where a search's question evaluations ran: this process, worker threads, or a job queue. */
+export interface EvaluationDistribution {
+  readonly mode: 'in-process' | 'threads' | 'queue';
+  /** Processes or threads that answered questions. */
+  readonly workers: number;
 }

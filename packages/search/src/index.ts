@@ -5,7 +5,7 @@ export {
   type QuestionScore,
 } from './candidate.js';
 export { EngineEvaluator, type EngineEvaluatorOptions } from './engine-evaluator.js';
-export type { Evaluator, StageCosines } from './evaluator.js';
+export type { EvaluationDistribution, Evaluator, StageCosines } from './evaluator.js';
 export {
   fitLatencyModel,
   type LatencyEstimator,

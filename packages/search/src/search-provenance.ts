@@ -2,6 +2,7 @@ import type { Profile, SearchEvaluation } from '@litestage/profile';
 import { parseProfile } from '@litestage/profile';
 import type { Candidate, EarlyExitShape } from './candidate.js';
 import type { CandidateResult } from './candidate-evaluation.js';
+import type { EvaluationDistribution } from './evaluator.js';
 import type { LatencyEstimator } from './latency.js';
 import type { Ranking } from './ranking.js';
 import type { SearchCheckpoint } from './search-checkpoint.js';
@@ -21,6 +22,7 @@ export interface SearchFindings {
   readonly trace: readonly SearchEvaluation[];
   readonly state: SearchCheckpoint;
   readonly exhaustiveQuestionEvaluations: number;
+  readonly distribution: EvaluationDistribution;
 }
 
 /** The profile the search found, with its provenance, validated. */
@@ -70,6 +72,7 @@ export function searchedProfile(template: ProfileTemplate, findings: SearchFindi
         questionEvaluations: state.questionEvaluations,
         exhaustiveQuestionEvaluations: findings.exhaustiveQuestionEvaluations,
       },
+      evaluation: { ...findings.distribution },
       environment: template.environment,
     },
   });

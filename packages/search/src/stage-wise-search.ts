@@ -153,6 +153,29 @@ export async function searchProfile(
   }
   const latency = await latencyOf(state, template, options);
   const session = new SearchSession(state, options.checkpoint, options.signal);
+  try {
+    return await runSearch(evaluator, template, options, settings, state, session, latency, {
+      resumedEvaluations,
+    });
+  } catch (error) {
+    // Whatever stopped the search (an evaluator that failed, a lost connection), what it
+    // had learnt is kept for the rerun; a save that fails too must not hide the cause.
+    await session.save(true).catch(() => {});
+    throw error;
+  }
+}
+
+async function runSearch(
+  evaluator: Evaluator,
+  template: ProfileTemplate,
+  options: SearchOptions,
+  settings: SearchSettings,
+  state: SearchCheckpoint,
+  session: SearchSession,
+  latency: LatencyEstimator,
+  { resumedEvaluations }: { resumedEvaluations: number },
+): Promise<SearchResult> {
+  const { stages } = evaluator;
   const ranking = await rankingOf(session, evaluator, options);
   const skipOf = skipSetsOf(stages, ranking, Boolean(options.perStageRanking));
   const evaluation = new CandidateEvaluation({
@@ -197,6 +220,7 @@ export async function searchProfile(
     trace: evaluation.trace,
     state: session.state,
     exhaustiveQuestionEvaluations: evaluation.exhaustive,
+    distribution: evaluator.distribution?.() ?? { mode: 'in-process', workers: 1 },
   });
   return {
     profile,

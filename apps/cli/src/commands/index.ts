@@ -6,6 +6,7 @@ import { profileCommand } from './profile-command.js';
 import { runCommand } from './run-command.js';
 import { searchCommand } from './search-command.js';
 import { taskCommand } from './task-command.js';
+import { workerCommand } from './worker-command.js';
 
 /** Every subcommand of `litestage`, in the order `--help` lists them. */
 export const commands: readonly CommandModule[] = [
@@ -13,6 +14,7 @@ export const commands: readonly CommandModule[] = [
   generateCommand,
   runCommand,
   searchCommand,
+  workerCommand,
   profileCommand,
   taskCommand,
   doctorCommand,

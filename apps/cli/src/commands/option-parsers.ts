@@ -8,6 +8,12 @@ export function nonNegativeInteger(value: string): number {
   return parsed;
 }
 
+/** An integer >= 1 (a count that cannot be zero). */
+export function positiveInteger(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('expected an integer >= 1.');
+  return Number(value);
+}
+
 /** Commander parser for a choice among fixed names. */
 export function oneOf<T extends string>(choices: readonly T[]) {
   return (value: string): T => {

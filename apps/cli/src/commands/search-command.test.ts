@@ -133,6 +133,24 @@ describe('litestage search', () => {
     );
   });
 
+  it('refuses a --queue that is no Redis URL, and --queue with measured latency, before any work', async () => {
+    const notUrl = await run(...args, '--queue', 'localhost:6379');
+    expect(notUrl.code).toBe(1);
+    expect(notUrl.err).toBe(
+      'litestage: "localhost:6379" is not a Redis URL (scheme localhost); expected redis://host:port[/db]\n',
+    );
+    const measured = await run(...args, '--queue', 'redis://127.0.0.1:1', '--latency', 'measured');
+    expect(measured.code).toBe(1);
+    expect(measured.err).toMatch(
+      /^litestage: --queue runs questions on other machines.*use --latency model/,
+    );
+    const unreachable = await run(...args, '--queue', 'redis://127.0.0.1:1');
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.err).toMatch(
+      /^litestage: cannot reach Redis at redis:\/\/127\.0\.0\.1:1: connect ECONNREFUSED 127\.0\.0\.1:1\n.*nothing was queued/s,
+    );
+  });
+
   it('checks that it can write --out and the checkpoint before any work', async () => {
     const missing = join(dir, 'no-such-folder', 'p.json');
     const result = await run(...args.slice(0, -1), missing);

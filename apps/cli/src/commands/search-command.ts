@@ -17,6 +17,12 @@ import {
   searchProfile,
 } from '@litestage/search';
 import { FileCheckpointStore, WorkerPoolEvaluator } from '@litestage/search/node';
+import {
+  parseRedisUrl,
+  QueueConnectionError,
+  QueueEvaluator,
+  QueueJobError,
+} from '@litestage/search-queue';
 import { questionOfRecord } from '@litestage/tasks';
 import { checkWritable, loadQuestionRecords, writeFileAtomic } from '@litestage/tasks/node';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -32,7 +38,7 @@ import {
   taskOf,
 } from './default-bundle.js';
 import { DEVICE_OPTION, reportDeviceChoice } from './device-option.js';
-import { nonNegativeInteger, oneOf } from './option-parsers.js';
+import { nonNegativeInteger, oneOf, positiveInteger } from './option-parsers.js';
 import { SearchProgressDisplay } from './search-progress.js';
 
 interface SearchFlags {
@@ -57,6 +63,8 @@ interface SearchFlags {
   threads?: number;
   device: Device;
   workers: number;
+  queue?: string;
+  queueName?: string;
 }
 
 function fraction(value: string): number {
@@ -73,11 +81,6 @@ function probabilityList(value: string): number[] {
     throw new InvalidArgumentError('expected probabilities in [0, 1] separated by commas.');
   }
   return list;
-}
-
-function positiveInteger(value: string): number {
-  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('expected an integer >= 1.');
-  return Number(value);
 }
 
 export const searchCommand: CommandModule = {
@@ -153,11 +156,27 @@ export const searchCommand: CommandModule = {
         nonNegativeInteger,
         1,
       )
+      .option(
+        '--queue <redis-url>',
+        'evaluate questions as jobs on Redis (redis://host:port[/db]) for `litestage worker`s on any machine',
+      )
+      .option('--queue-name <name>', 'the BullMQ queue (default: litestage-evaluations)')
       .action(async (flags: SearchFlags) => {
         if (flags.workers > 1 && flags.latency === 'measured') {
           throw new CliError(
             '--workers runs questions side by side, which skews wall-clock times: use --latency model',
           );
+        }
+        if (flags.queue !== undefined) {
+          parseRedisUrl(flags.queue);
+          if (flags.latency === 'measured')
+            throw new CliError(
+              "--queue runs questions on other machines, whose wall-clock times are not this device's: use --latency model (measured here)",
+            );
+          if (flags.workers > 1)
+            throw new CliError(
+              '--queue and --workers exclude each other: start `litestage worker --concurrency N` processes instead',
+            );
         }
         const metric = importanceMetrics.get(flags.metric);
         if (!metric)
@@ -180,6 +199,8 @@ export const searchCommand: CommandModule = {
         const interrupt = interruptSignal(io);
         const display = new SearchProgressDisplay(io);
         let pool: WorkerPoolEvaluator | undefined;
+        let queued: QueueEvaluator | undefined;
+        let searching = false;
         try {
           const kvPolicy = flags.kvPolicy ?? defaultKvPolicy(runtime.manifest);
           const baseProfile = runtime.fullDepthProfile({ kvPolicy });
@@ -205,7 +226,22 @@ export const searchCommand: CommandModule = {
               earlyExit,
             });
           }
-          const evaluator: Evaluator = pool ?? local;
+          if (flags.queue !== undefined) {
+            queued = await QueueEvaluator.open(local, {
+              url: flags.queue,
+              ...(flags.queueName === undefined ? {} : { queueName: flags.queueName }),
+              fingerprint: runtime.manifest.fingerprint,
+              task,
+              baseProfile,
+              earlyExit,
+              questions,
+            });
+            io.stderr(
+              `litestage: search ${queued.searchId}: evaluations go to ${queued.address.display} (queue ${flags.queueName ?? 'litestage-evaluations'}); start \`litestage worker --queue ${queued.address.display}\` on machines with this bundle\n`,
+            );
+          }
+          const evaluator: Evaluator = queued ?? pool ?? local;
+          searching = true;
           const result = await searchProfile(
             evaluator,
             {
@@ -243,9 +279,18 @@ export const searchCommand: CommandModule = {
           );
           display.finish();
           await writeFileAtomic(flags.out, serializeProfile(result.profile));
-          io.stdout(summaryLine(flags, result, pool));
+          io.stdout(summaryLine(flags, result, pool, queued));
         } catch (error) {
           display.finish();
+          if (
+            searching &&
+            (error instanceof QueueConnectionError || error instanceof QueueJobError)
+          ) {
+            throw new CliError(
+              `${error.message}; progress is saved in ${checkpointPath}: run the same command to resume`,
+              error.hint === undefined ? {} : { hint: error.hint },
+            );
+          }
           if (isAbortOf(error, interrupt.signal)) {
             throw new CliError(
               `interrupted; progress is saved in ${checkpointPath}: run the same command to resume`,
@@ -256,6 +301,7 @@ export const searchCommand: CommandModule = {
         } finally {
           interrupt.release();
           await pool?.close();
+          await queued?.close();
           await runtime.dispose();
         }
       });
@@ -295,6 +341,7 @@ function summaryLine(
   flags: SearchFlags,
   result: SearchResult,
   pool: WorkerPoolEvaluator | undefined,
+  queued: QueueEvaluator | undefined,
 ): string {
   const { baseline, best, profile } = result;
   const stages = Object.entries(profile.stages)
@@ -305,6 +352,10 @@ function summaryLine(
     .join(', ');
   const speedup = (baseline.meanLatencyMs / best.meanLatencyMs).toFixed(2);
   const run = result.questionEvaluations - result.resumedEvaluations;
-  const workers = pool ? `, ${pool.evaluated} of them in ${flags.workers} workers` : '';
+  const workers = queued
+    ? `, ${queued.evaluated} of them by ${queued.workers.size} queue workers`
+    : pool
+      ? `, ${pool.evaluated} of them in ${flags.workers} workers`
+      : '';
   return `${flags.out}: accuracy ${(100 * baseline.accuracy).toFixed(1)}% -> ${(100 * best.accuracy).toFixed(1)}%, latency ${baseline.meanLatencyMs.toFixed(0)} -> ${best.meanLatencyMs.toFixed(0)} ms (${speedup}x, ${profile.provenance?.latencyMethod}); skipped per stage: ${stages}; ${run} question evaluations run${workers}, ${result.resumedEvaluations} cached (exhaustive: ${result.exhaustiveQuestionEvaluations})\n`;
 }

@@ -5,7 +5,7 @@ import { LiteStageError } from '@litestage/errors';
 import type { Profile } from '@litestage/profile';
 import type { RunDevice } from '@litestage/runtime';
 import type { Candidate, EarlyExitShape, QuestionScore } from '../candidate.js';
-import type { Evaluator, StageCosines } from '../evaluator.js';
+import type { EvaluationDistribution, Evaluator, StageCosines } from '../evaluator.js';
 
 /** What each worker needs to open its own copy of the model and the questions. */
 export interface SearchWorkerData {
@@ -125,6 +125,10 @@ export class WorkerPoolEvaluator implements Evaluator {
 
   cosines(questionId: string): Promise<Readonly<Record<string, StageCosines>>> {
     return this.local.cosines(questionId);
+  }
+
+  distribution(): EvaluationDistribution {
+    return { mode: 'threads', workers: this.workers.length };
   }
 
   /** Stops the workers (their sessions go with them). */
