@@ -43,6 +43,8 @@ export interface LoadedModel {
   readonly choice: string;
   readonly isFallbackAdapter: boolean | null;
   readonly crossOriginIsolated: boolean;
+  /** Whether one question ran both ways before any timing (not on a fallback adapter). */
+  readonly warmedUp: boolean;
   readonly modelName: string;
   readonly profile: Profile;
   readonly loadMs: number;

@@ -142,8 +142,16 @@ function onMessage(message: FromWorker): void {
     model = message.model;
     byId('loading').hidden = true;
     byId('backend').textContent = model.backend;
-    byId('backend-choice').textContent =
-      `${model.choice}; ${model.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated: wasm on one thread'}; loaded in ${(model.loadMs / 1000).toFixed(1)} s`;
+    byId('backend-choice').textContent = [
+      model.choice,
+      model.crossOriginIsolated
+        ? 'cross-origin isolated'
+        : 'not cross-origin isolated: wasm on one thread',
+      model.warmedUp
+        ? 'warmed up'
+        : 'not warmed up (a fallback adapter: timings mean little there)',
+      `loaded in ${(model.loadMs / 1000).toFixed(1)} s`,
+    ].join('; ');
     renderSkipMap(byId('skip-map'), skipMapOf(model.profile), model.profile.runtime.skipInPrefill);
     setBusy(false);
     setState('ready');

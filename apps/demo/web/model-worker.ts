@@ -10,7 +10,7 @@ import { createEngine, type Engine, type ModelSession } from '@litestage/core';
 import { bundleFromUrl, loadBundleTokenizer } from '@litestage/model';
 import { parseProfile } from '@litestage/profile';
 import { getTaskFormat } from '@litestage/tasks';
-import { comparedProfiles, type Method } from '../src/compared-profiles.js';
+import { comparedProfiles, METHODS, type Method } from '../src/compared-profiles.js';
 import { progressFetch } from '../src/progress-fetch.js';
 import type { FromWorker, ToWorker } from '../src/worker-messages.js';
 
@@ -44,10 +44,18 @@ async function load(message: Extract<ToWorker, { type: 'load' }>): Promise<void>
   const format = getTaskFormat(profile.task.format);
   const profiles = comparedProfiles(profile, session.manifest, format);
   const open = session;
-  engines = {
+  const loaded = {
     full: createEngine({ session: open, tokenizer, format, profile: profiles.full }),
     litestage: createEngine({ session: open, tokenizer, format, profile: profiles.litestage }),
   };
+  // A fallback adapter (SwiftShader) computes on the CPU, far slower than wasm: its timings
+  // say nothing about LiteStage, and a warm-up there would cost minutes.
+  const warmed = choice.adapter?.isFallbackAdapter !== true;
+  if (warmed) {
+    post({ type: 'progress', phase: 'warming up (one question both ways)' });
+    await warmUp(loaded);
+  }
+  engines = loaded;
   post({
     type: 'loaded',
     model: {
@@ -55,11 +63,26 @@ async function load(message: Extract<ToWorker, { type: 'load' }>): Promise<void>
       choice: describeWebDeviceChoice(choice),
       isFallbackAdapter: choice.adapter?.isFallbackAdapter ?? null,
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      warmedUp: warmed,
       modelName: session.manifest.name,
       profile,
       loadMs: performance.now() - started,
     },
   });
+}
+
+/**
+ * One question through both engines before anything is timed: a session's first run at each
+ * new cache length pays for kernel set-up and memory growth (about 5x a warm run on wasm),
+ * which would otherwise count against whichever run happens to go first.
+ */
+async function warmUp(warming: Record<Method, Engine>): Promise<void> {
+  const question = {
+    id: 'warm-up',
+    question: 'Which creature is active at noon?',
+    options: ['bulikru', 'drirepluk', 'tisnep', 'futrai'],
+  };
+  for (const method of METHODS) await warming[method].run(question);
 }
 
 async function run(message: Extract<ToWorker, { type: 'run' }>): Promise<void> {
