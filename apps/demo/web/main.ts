@@ -371,6 +371,7 @@ deviceSelect.addEventListener('change', () => {
 
 deviceSelect.value = link.device;
 problems.textContent = link.problems.join('; ');
-if (link.question) showQuestion(link.question);
-else showQuestion(questions[0] as Question);
+const linked = link.question ? findHeldOut(questions, link.question) : undefined;
+if (linked) heldOutSelect.value = String(questions.indexOf(linked));
+showQuestion(link.question ?? (questions[0] as Question));
 loadModel(link.device);
