@@ -6,6 +6,7 @@ it('exports exactly the public API', async () => {
   const api = await import('./index.js');
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
+      "DEFAULT_DEMO_PORT",
       "DEMO_APP_DIR",
       "DemoBuildMissingError",
       "ORT_RUNTIME_FILES",

@@ -7,4 +7,9 @@ export {
   demoAssets,
   ORT_RUNTIME_FILES,
 } from './demo-assets.js';
-export { DemoBuildMissingError, type ServeDemoOptions, serveDemo } from './serve-demo.js';
+export {
+  DEFAULT_DEMO_PORT,
+  DemoBuildMissingError,
+  type ServeDemoOptions,
+  serveDemo,
+} from './serve-demo.js';

@@ -8,6 +8,9 @@ export class DemoBuildMissingError extends LiteStageError {
   override readonly name = 'DemoBuildMissingError';
 }
 
+/** The port `pnpm demo` asks for first (Vite's preview port); `PORT` or `--port=` override it. */
+export const DEFAULT_DEMO_PORT = 4173;
+
 export interface ServeDemoOptions {
   /** The static build to serve; the app's own `dist/app/` by default. */
   readonly root?: string;
