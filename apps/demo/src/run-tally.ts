@@ -1,3 +1,4 @@
+import { SeededRandom } from '@litestage/sampler';
 import { type Interval, wilsonInterval } from '@litestage/tasks';
 
 /** One question answered both ways: whether each was right, and each run's total time. */
@@ -48,11 +49,11 @@ export function tallyRuns(outcomes: readonly PairedOutcome[]): RunTally | null {
     }
     return lite > 0 ? full / lite : 1;
   };
-  const random = mulberry32(n);
+  const random = new SeededRandom(n);
   const ratios = new Float64Array(RESAMPLES);
   const pick = new Uint32Array(n);
   for (let r = 0; r < RESAMPLES; r++) {
-    for (let i = 0; i < n; i++) pick[i] = Math.floor(random() * n);
+    for (let i = 0; i < n; i++) pick[i] = Math.floor(random.next() * n);
     ratios[r] = ratio(pick);
   }
   ratios.sort();
@@ -67,17 +68,5 @@ export function tallyRuns(outcomes: readonly PairedOutcome[]): RunTally | null {
         upper: ratios[Math.ceil(0.975 * (RESAMPLES - 1))] as number,
       },
     },
-  };
-}
-
-/** A small seeded generator (Mulberry32): uniform in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
