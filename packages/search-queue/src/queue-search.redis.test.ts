@@ -83,7 +83,10 @@ let queueNumber = 0;
 /** A queue of its own per test, so no test sees another's jobs. */
 const freshQueue = () => `test-${process.pid}-${queueNumber++}`;
 
-async function openQueued(queueName: string, extra: { unreachableAfterMs?: number } = {}) {
+async function openQueued(
+  queueName: string,
+  extra: { url?: string; unreachableAfterMs?: number } = {},
+) {
   return QueueEvaluator.open(localEvaluator(), {
     url: redis.url,
     queueName,
@@ -304,14 +307,7 @@ describe('Redis faults', () => {
   it('fails at once with one line when Redis cannot be reached', async () => {
     const gone = await startRedisServer();
     await gone.kill();
-    const open = QueueEvaluator.open(localEvaluator(), {
-      url: gone.url,
-      fingerprint: runtime.manifest.fingerprint,
-      task: 'synthetic',
-      baseProfile,
-      earlyExit,
-      questions,
-    });
+    const open = openQueued(freshQueue(), { url: gone.url });
     await expect(open).rejects.toThrow(QueueConnectionError);
     await expect(open).rejects.toThrow(
       new RegExp(`^cannot reach Redis at redis://127\\.0\\.0\\.1:${gone.port}: .*ECONNREFUSED`),
@@ -325,16 +321,7 @@ describe('Redis faults', () => {
     const own = await startRedisServer();
     const queueName = freshQueue();
     const w = await startQueueWorker({ url: own.url, queueName, bundle: demoBundleDir() });
-    const evaluator = await QueueEvaluator.open(localEvaluator(), {
-      url: own.url,
-      queueName,
-      fingerprint: runtime.manifest.fingerprint,
-      task: 'synthetic',
-      baseProfile,
-      earlyExit,
-      questions,
-      unreachableAfterMs: 1500,
-    });
+    const evaluator = await openQueued(queueName, { url: own.url, unreachableAfterMs: 1500 });
     const checkpoint = new MemoryCheckpointStore();
     try {
       const search = searchProfile(evaluator, template, options({ checkpoint }));
