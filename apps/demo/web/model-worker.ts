@@ -50,7 +50,7 @@ async function load(message: Extract<ToWorker, { type: 'load' }>): Promise<void>
   };
   // A fallback adapter (SwiftShader) computes on the CPU, far slower than wasm: its timings
   // say nothing about LiteStage, and a warm-up there would cost minutes.
-  const warmed = choice.adapter?.isFallbackAdapter !== true;
+  const warmed = !(choice.device === 'webgpu' && choice.adapter?.isFallbackAdapter === true);
   if (warmed) {
     post({ type: 'progress', phase: 'warming up (one question both ways)' });
     await warmUp(loaded);
