@@ -90,6 +90,23 @@ describe('the demo page', () => {
     await page.close();
   });
 
+  it('chooses the device on auto (wasm on a fallback adapter) and lets the menu override it', async () => {
+    const page = await site.open('', 'ready');
+    const choice = await text(page, 'backend-choice');
+    expect(choice).toMatch(/^device auto: running on (wasm|webgpu)/);
+    const ran = choice?.startsWith('device auto: running on webgpu') ? 'webgpu' : 'wasm';
+    expect(await text(page, 'backend')).toBe(`web/${ran}`);
+    const other = ran === 'wasm' ? 'webgpu' : 'wasm';
+    await page.locator('#device').selectOption(other);
+    await waitForState(page, ['loading']);
+    expect(await waitForState(page, ['ready', 'error'])).toBe('ready');
+    expect(await text(page, 'backend')).toBe(`web/${other}`);
+    expect(await text(page, 'backend-choice')).toMatch(
+      new RegExp(`^device ${other}: running on ${other}`),
+    );
+    await page.close();
+  });
+
   it('answers a picked and a typed question on wasm, as the Node engine does', async () => {
     const [, second, third] = heldOutQuestions(3) as Question[];
     const page = await site.open('?device=wasm', 'ready');
