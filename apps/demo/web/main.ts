@@ -145,6 +145,7 @@ function onMessage(message: FromWorker): void {
     byId('backend').textContent = model.backend;
     byId('backend-choice').textContent = [
       model.choice,
+      `model ${model.modelName}`,
       model.crossOriginIsolated
         ? 'cross-origin isolated'
         : 'not cross-origin isolated: wasm on one thread',
