@@ -47,26 +47,37 @@ function expectedRun(result: EngineResult) {
   };
 }
 
-async function expectAnsweredLikeNode(page: Page, question: Question) {
+/** The page shows what the Node CPU engine writes for the question, run for run. */
+async function expectShownLikeNode(page: Page, question: Question) {
   const [node] = await answerOnNodeCpu([question]);
   if (!node) throw new Error('Node answered nothing');
   for (const method of METHODS) {
     const result = node[method];
-    // Not a vacuous match: Node got it right, with text in every stage.
-    expect(result.correct, `${method} on Node`).toBe(true);
+    // Not a vacuous match: text in every stage.
     expect(result.stages.every((s) => s.tokens > 0)).toBe(true);
     const stages = result.stages.map((s) => s.name);
     expect(await shownRun(page, method, stages), method).toEqual(expectedRun(result));
-    expect(await text(page, `verdict-${method}`)).toBe('right');
+    expect(await text(page, `verdict-${method}`)).toMatch(result.correct ? /^right$/ : /^wrong/);
   }
   expect(node.litestage.stages.some((s) => s.skipped.length > 0)).toBe(true);
+  return node;
+}
+
+/** As `expectShownLikeNode`, and both runs got it right. */
+async function expectAnsweredLikeNode(page: Page, question: Question) {
+  const node = await expectShownLikeNode(page, question);
+  for (const method of METHODS) expect(node[method].correct, `${method} on Node`).toBe(true);
+  for (const method of METHODS) expect(await text(page, `answer-${method}`)).toBe(question.answer);
 }
 
 describe('the demo page', () => {
   it('loads the model, shows the backend, the held-out questions and the skip map', async () => {
     const page = await site.open('?device=wasm', 'ready');
     expect(await text(page, 'backend')).toBe('web/wasm');
-    expect(await text(page, 'backend-choice')).toContain('cross-origin isolated');
+    const choice = await text(page, 'backend-choice');
+    expect(choice).toContain('; cross-origin isolated;');
+    // wasm is warmed up before anything is timed (only a fallback WebGPU adapter is not).
+    expect(choice).toContain('; warmed up;');
     expect(await page.locator('#held-out option').count()).toBe(200);
     expect(await page.locator('table.skips tbody tr').count()).toBe(16);
     // Layer 2's attention is the profile's first skip in every stage; layer 0 is never skipped.
@@ -76,6 +87,42 @@ describe('the demo page', () => {
     expect(await page.getByTestId('skip-0-recall').locator('span.skipped').count()).toBe(0);
     const first = heldOutQuestions(1)[0];
     expect(await page.getByTestId('question-text').inputValue()).toBe(first?.question);
+    await page.close();
+  });
+
+  it('chooses the device on auto (wasm on a fallback adapter) and lets the menu override it', async () => {
+    const page = await site.open('', 'ready');
+    const choice = await text(page, 'backend-choice');
+    expect(choice).toMatch(/^device auto: running on (wasm|webgpu)/);
+    const ran = choice?.startsWith('device auto: running on webgpu') ? 'webgpu' : 'wasm';
+    expect(await text(page, 'backend')).toBe(`web/${ran}`);
+    const other = ran === 'wasm' ? 'webgpu' : 'wasm';
+    await page.locator('#device').selectOption(other);
+    await waitForState(page, ['loading']);
+    expect(await waitForState(page, ['ready', 'error'])).toBe('ready');
+    expect(await text(page, 'backend')).toBe(`web/${other}`);
+    expect(await text(page, 'backend-choice')).toMatch(
+      new RegExp(`^device ${other}: running on ${other}`),
+    );
+    await page.close();
+  });
+
+  it('answers a picked and a typed question on wasm, as the Node engine does', async () => {
+    const [, second, third] = heldOutQuestions(3) as Question[];
+    const page = await site.open('?device=wasm', 'ready');
+    await page.getByRole('button', { name: 'next' }).click();
+    expect(await page.getByTestId('question-text').inputValue()).toBe(second?.question);
+    await page.getByTestId('run').click();
+    await waitForState(page, ['running']);
+    expect(await waitForState(page, ['done', 'error'])).toBe('done');
+    await expectShownLikeNode(page, second as Question);
+    // Typed by hand: a held-out question's text is recognised, so its answer is judged.
+    await page.getByTestId('question-text').fill(third?.question ?? '');
+    await page.getByTestId('question-options').fill(third?.options.join(' | ') ?? '');
+    await page.getByTestId('run').click();
+    await waitForState(page, ['running']);
+    expect(await waitForState(page, ['done', 'error'])).toBe('done');
+    await expectShownLikeNode(page, third as Question);
     await page.close();
   });
 
@@ -98,6 +145,10 @@ describe('the demo page', () => {
     const question = shortest(heldOutQuestions(20));
     const page = await site.open(deepLinkSearch(question, { autorun: true, device: 'webgpu' }));
     expect(await text(page, 'backend')).toBe('web/webgpu');
+    const choice = await text(page, 'backend-choice');
+    // On a real GPU the adapter is no fallback one, and the page warms up as on wasm.
+    const fallback = choice?.includes('running on webgpu (fallback adapter') ?? false;
+    expect(choice).toContain(fallback ? '; not warmed up' : '; warmed up;');
     await expectAnsweredLikeNode(page, question);
     const path = new URL('demo-webgpu.png', SCREENSHOTS).pathname;
     await mkdir(SCREENSHOTS, { recursive: true });

@@ -23,8 +23,6 @@ export type ToWorker =
       readonly type: 'load';
       readonly device: DemoDevice;
       readonly urls: DemoAssetUrls;
-      /** wasm threads; onnxruntime-web's default when omitted. */
-      readonly threads?: number;
     }
   | {
       readonly type: 'run';
@@ -41,7 +39,6 @@ export interface LoadedModel {
   readonly backend: string;
   /** `describeWebDeviceChoice`'s line. */
   readonly choice: string;
-  readonly isFallbackAdapter: boolean | null;
   readonly crossOriginIsolated: boolean;
   /** Whether one question ran both ways before any timing (not on a fallback adapter). */
   readonly warmedUp: boolean;

@@ -1,6 +1,7 @@
 // The demo page: loads the demo reasoner in a Worker, answers a question at full depth and
 // with the LiteStage profile, one after the other, and shows both side by side as they stream.
 import type { EngineResult, Question } from '@litestage/core';
+import { getTaskFormat, SYNTHETIC_FORMAT_ID } from '@litestage/tasks';
 import { METHODS, type Method } from '../src/compared-profiles.js';
 import { type DemoDevice, deepLinkSearch, parseDeepLink } from '../src/deep-link.js';
 import { findHeldOut, heldOutQuestions } from '../src/held-out-questions.js';
@@ -13,7 +14,8 @@ import { RunView } from './run-view.js';
 import { renderSkipMap } from './skip-map-view.js';
 
 const BATCH_SIZE = 20;
-const STAGES = ['recall', 'analyze', 'summarize'];
+/** The demo reasoner's stages (its profile names the same; the engine checks). */
+const STAGES = getTaskFormat(SYNTHETIC_FORMAT_ID).stages.map((stage) => stage.name);
 
 type PageState = 'loading' | 'ready' | 'running' | 'done' | 'error';
 const setState = (state: PageState) => {
@@ -72,10 +74,9 @@ function typedQuestion(): Question | null {
     .filter((o) => o !== '');
   if (text === '' || options.length < 2) return null;
   const typed = { id: 'typed', question: text, options };
-  const known =
-    link.question && link.question.question === text && link.question.answer
-      ? { ...typed, answer: link.question.answer }
-      : undefined;
+  // The link's own gold answer, while its question is still the one in the inputs.
+  const linked = link.question && findHeldOut([link.question], typed);
+  const known = linked?.answer ? { ...typed, answer: linked.answer } : undefined;
   return known ?? findHeldOut(questions, typed) ?? typed;
 }
 
@@ -144,6 +145,7 @@ function onMessage(message: FromWorker): void {
     byId('backend').textContent = model.backend;
     byId('backend-choice').textContent = [
       model.choice,
+      `model ${model.modelName}`,
       model.crossOriginIsolated
         ? 'cross-origin isolated'
         : 'not cross-origin isolated: wasm on one thread',

@@ -6,7 +6,7 @@ import {
   configureWebRuntime,
   describeWebDeviceChoice,
 } from '@litestage/backend-web';
-import { createEngine, type Engine, type ModelSession } from '@litestage/core';
+import { createEngine, type Engine } from '@litestage/core';
 import { bundleFromUrl, loadBundleTokenizer } from '@litestage/model';
 import { parseProfile } from '@litestage/profile';
 import { getTaskFormat } from '@litestage/tasks';
@@ -17,18 +17,15 @@ import type { FromWorker, ToWorker } from '../src/worker-messages.js';
 const post = (message: FromWorker) => globalThis.postMessage(message);
 
 let engines: Record<Method, Engine> | null = null;
-let session: ModelSession | null = null;
 const cancels = new Map<number, AbortController>();
 /** Runs one after another: both engines share one session. */
 let queue: Promise<void> = Promise.resolve();
 
 async function load(message: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   const started = performance.now();
-  configureWebRuntime({
-    wasmPaths: message.urls.ort,
-    logLevel: 'error',
-    ...(message.threads === undefined ? {} : { threads: message.threads }),
-  });
+  // onnxruntime-web's default wasm threads (half the cores, at most 4); its warnings (shape
+  // ops placed on the CPU next to WebGPU) would only be noise in the console.
+  configureWebRuntime({ wasmPaths: message.urls.ort, logLevel: 'error' });
   post({ type: 'progress', phase: 'reading the model bundle' });
   const bundle = await bundleFromUrl(message.urls.bundle, {
     fetch: progressFetch((file) => post({ type: 'progress', phase: 'downloading', file })),
@@ -39,18 +36,17 @@ async function load(message: Extract<ToWorker, { type: 'load' }>): Promise<void>
   post({ type: 'progress', phase: `choosing the device (${message.device})` });
   const choice = await chooseWebDevice(message.device);
   post({ type: 'progress', phase: `creating the ${choice.device} session` });
-  session = await choice.backend.load(bundle);
+  const session = await choice.backend.load(bundle);
   const tokenizer = await loadBundleTokenizer(bundle);
   const format = getTaskFormat(profile.task.format);
   const profiles = comparedProfiles(profile, session.manifest, format);
-  const open = session;
   const loaded = {
-    full: createEngine({ session: open, tokenizer, format, profile: profiles.full }),
-    litestage: createEngine({ session: open, tokenizer, format, profile: profiles.litestage }),
+    full: createEngine({ session, tokenizer, format, profile: profiles.full }),
+    litestage: createEngine({ session, tokenizer, format, profile: profiles.litestage }),
   };
   // A fallback adapter (SwiftShader) computes on the CPU, far slower than wasm: its timings
   // say nothing about LiteStage, and a warm-up there would cost minutes.
-  const warmed = choice.adapter?.isFallbackAdapter !== true;
+  const warmed = !(choice.device === 'webgpu' && choice.adapter?.isFallbackAdapter === true);
   if (warmed) {
     post({ type: 'progress', phase: 'warming up (one question both ways)' });
     await warmUp(loaded);
@@ -61,7 +57,6 @@ async function load(message: Extract<ToWorker, { type: 'load' }>): Promise<void>
     model: {
       backend: `${session.backend}/${session.executionProvider}`,
       choice: describeWebDeviceChoice(choice),
-      isFallbackAdapter: choice.adapter?.isFallbackAdapter ?? null,
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
       warmedUp: warmed,
       modelName: session.manifest.name,
