@@ -5,6 +5,10 @@
 #
 #   reproduce.sh [v2|v1] [extra train.py train options]   (default v2, the shipped default model)
 #
+# v2 trains in two runs: the 9,500-step run from the wired initialization, then a further
+# 2,500 steps from its best weights with a fresh optimizer at a lower learning rate
+# (`--init-from`), in RUN_DIR/further. Extra options go to the first run.
+#
 #   RUN_DIR  run folder, outside the repository  (default /root/litestage-demo-runs/demo-<version>)
 #   OUT      checkpoint folder written at the end (default $RUN_DIR/checkpoint)
 #   PYTHON   a Python with PyTorch                (default /usr/bin/python3, Debian's python3-torch)
@@ -43,19 +47,36 @@ case "$version" in
   v2) shape=(--layers 16 --layer-dropout 0.5) schedule=(--steps 9500 --decay-steps 1500) ;;
 esac
 
-"$python" "$here/train.py" train \
-  --run-dir "$run_dir" \
-  --train-jsonl "$exports/train.jsonl" \
-  --world-json "$exports/world.json" \
-  --calib-jsonl "$exports/calib.jsonl" \
-  --seed 1 \
-  --hidden-size 128 --intermediate-size 384 "${shape[@]}" --heads 4 --kv-heads 2 \
-  --rope-theta 1000000 --rms-norm-eps 1e-5 --max-position-embeddings 1024 \
-  --wire-induction --wire-labels --wire-hold-steps 300 \
-  "${schedule[@]}" --batch-rows 16 --fact-docs 128 \
-  --lr 1e-3 --warmup-steps 100 --min-lr-ratio 0 \
-  --weight-decay 0.1 --beta1 0.9 --beta2 0.95 --grad-clip 1.0 \
-  --eval-every 250 --eval-questions 100 \
-  "$@"
+train() {
+  local dir="$1"
+  shift
+  "$python" "$here/train.py" train \
+    --run-dir "$dir" \
+    --train-jsonl "$exports/train.jsonl" \
+    --world-json "$exports/world.json" \
+    --calib-jsonl "$exports/calib.jsonl" \
+    --seed 1 \
+    --hidden-size 128 --intermediate-size 384 "${shape[@]}" --heads 4 --kv-heads 2 \
+    --rope-theta 1000000 --rms-norm-eps 1e-5 --max-position-embeddings 1024 \
+    --wire-induction --wire-labels --wire-hold-steps 300 \
+    "${schedule[@]}" --batch-rows 16 --fact-docs 128 \
+    --lr 1e-3 --warmup-steps 100 --min-lr-ratio 0 \
+    --weight-decay 0.1 --beta1 0.9 --beta2 0.95 --grad-clip 1.0 \
+    --eval-every 250 --eval-questions 100 \
+    "$@"
+}
 
-"$python" "$here/train.py" export --run-dir "$run_dir" --checkpoint best --out "$out"
+train "$run_dir" "$@"
+if [ "$version" = v1 ]; then
+  "$python" "$here/train.py" export --run-dir "$run_dir" --checkpoint best --out "$out"
+  exit 0
+fi
+
+# v2, the further run: from the first run's best weights (calibration accuracy), a fresh
+# optimizer, lr 3e-4 (warm-up 100 steps, constant to step 1,000, linear decay to 0 by 2,500);
+# the wiring is not applied again (the weights already hold the circuit) and nothing is held.
+first="$run_dir/first-checkpoint"
+[ -f "$first/model.safetensors" ] ||
+  "$python" "$here/train.py" export --run-dir "$run_dir" --checkpoint best --out "$first"
+train "$run_dir/further" --init-from "$first" --steps 2500 --decay-steps 1500 --lr 3e-4 --wire-hold-steps 0
+"$python" "$here/train.py" export --run-dir "$run_dir/further" --checkpoint best --out "$out"
