@@ -1,6 +1,6 @@
 import type { DecoderConfig } from '../decoder-config.js';
 import { GraphBuilder } from '../onnx/graph-builder.js';
-import type { Initializer, OnnxModel } from '../onnx/onnx-model.js';
+import { type Initializer, type OnnxModel, TensorType } from '../onnx/onnx-model.js';
 import { checkFusable, DECODER_OPSETS, IR_VERSION } from './decoder-graph.js';
 import { type FusedCacheNames, fusedDecoderLayers, fusedLogits } from './fused-decoder-graph.js';
 import type { PreparedWeights } from './prepared-weights.js';
@@ -32,7 +32,7 @@ export interface OptimumGraphOptions {
  * transformers.js names the batch dimension `batch_size` when it builds the empty cache of the
  * first step (other symbolic dimensions become 0), so the cache inputs must use that name.
  * Every layer's cache has the same length here, so GroupQueryAttention's lengths are computed
- * once from the attention mask, as Optimum's and onnxruntime-genai's exports do:
+ * once from the attention mask, as onnxruntime-genai's model builder does:
  * `seqlens_k = sum(attention_mask) - 1`, `total_sequence_length = attention_mask.shape[1]`.
  */
 export function buildOptimumDecoderModel(
@@ -64,7 +64,7 @@ export function buildOptimumDecoderModel(
   }
   const logitsToKeep = g.input({ name: 'num_logits_to_keep', type: 'int64', shape: [] });
 
-  const int32 = 6;
+  const int32 = TensorType.int32;
   const seqlensK = g.op(
     'Cast',
     [
