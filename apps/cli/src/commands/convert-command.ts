@@ -8,6 +8,7 @@ import { nonNegativeInteger, oneOf } from './option-parsers.js';
 
 interface ConvertFlags {
   out: string;
+  layout: 'bundle' | 'optimum';
   tokenizer?: string;
   dtype: 'fp32' | 'fp16';
   quant: 'none' | 'int8' | 'int4';
@@ -34,6 +35,12 @@ export const convertCommand: CommandModule = {
       .requiredOption(
         '--out <dir>',
         'the bundle folder to create (it must not exist; its parent folder must)',
+      )
+      .option(
+        '--layout <layout>',
+        'bundle (a LiteStage bundle) | optimum (onnx/model.onnx, config.json and tokenizer files, as transformers.js loads them)',
+        oneOf(['bundle', 'optimum'] as const),
+        'bundle',
       )
       .option(
         '--tokenizer <file>',
@@ -84,9 +91,10 @@ export const convertCommand: CommandModule = {
         // Ctrl-C stops the conversion at the next tensor; it removes what it wrote.
         const interrupt = interruptSignal(io);
         try {
-          const manifest = await convertCheckpoint({
+          const written = await convertCheckpoint({
             input: checkpoint,
             out: flags.out,
+            layout: flags.layout,
             dtype: flags.dtype,
             quantization: flags.quant,
             plainGraph: flags.plain,
@@ -101,7 +109,9 @@ export const convertCommand: CommandModule = {
           });
           if (last) io.stderr('\n');
           io.stdout(
-            `${flags.out}: ${manifest.name}, ${manifest.numLayers} layers, ${manifest.dtype}, quantization ${manifest.quantization}, ${manifest.graphFlavour} graph, ${manifest.fingerprint}\n`,
+            'layout' in written
+              ? `${flags.out}: transformers.js layout, ${written.modelType}, ${written.numLayers} layers, dtype ${written.transformersDtype} (${written.modelFile})\n`
+              : `${flags.out}: ${written.name}, ${written.numLayers} layers, ${written.dtype}, quantization ${written.quantization}, ${written.graphFlavour} graph, ${written.fingerprint}\n`,
           );
         } catch (error) {
           if (last) io.stderr('\n');

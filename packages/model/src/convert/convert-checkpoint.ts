@@ -21,6 +21,13 @@ import { huggingFaceBundleName, llama2cBundleName } from './bundle-name.js';
 import { ConversionError } from './conversion-error.js';
 import { copyHuggingFaceTokenizer, copyLlama2cTokenizer } from './copy-tokenizer.js';
 import { ExternalDataSink } from './external-data-sink.js';
+import {
+  checkOptimumOptions,
+  type OptimumExport,
+  OUTPUT_LAYOUTS,
+  type OutputLayout,
+  writeOptimumLayout,
+} from './optimum-layout.js';
 import { checkOutputFolder, createPartialFolder } from './output-folder.js';
 
 export const MODEL_PACKAGE_VERSION = '0.0.0';
@@ -30,6 +37,13 @@ export interface ConvertOptions {
   readonly input: string;
   /** The bundle folder to create; it must not exist, and its parent folder must. */
   readonly out: string;
+  /**
+   * `bundle` (the default): a LiteStage bundle. `optimum`: the plain fused graph and the
+   * files transformers.js loads a causal LM from (`onnx/model.onnx`, `config.json`,
+   * `generation_config.json`, the tokenizer), from a Hugging Face checkpoint, in fp32 or with
+   * int8 / int4 weights.
+   */
+  readonly layout?: OutputLayout;
   /** Tokenizer file: llama2.c `tokenizer.bin` (required for `.bin` input) or a `tokenizer.json`. */
   readonly tokenizer?: string;
   readonly dtype?: WeightDtype;
@@ -68,6 +82,8 @@ interface OpenedCheckpoint {
   readonly config: DecoderConfig;
   readonly weights: WeightSource;
   readonly defaultName: string;
+  /** The checkpoint's `config.json` text (Hugging Face checkpoints only). */
+  readonly configJson: string | null;
 }
 
 const DATA_FILE = 'model.onnx.data';
@@ -75,12 +91,24 @@ const DATA_FILE = 'model.onnx.data';
 /**
  * Converts a checkpoint into a bundle folder: `litestage.json`, `model.onnx` (gated, for
  * runs), `model.search.onnx` (gated, with the cosine outputs the search ranks by),
- * `model.plain.onnx` (optional), the shared `model.onnx.data`, and the tokenizer. The output
- * folder is checked before any work; everything is written into a hidden folder beside
+ * `model.plain.onnx` (optional), the shared `model.onnx.data`, and the tokenizer; or, with
+ * `layout: 'optimum'`, into the layout transformers.js loads (see `writeOptimumLayout`). The
+ * output folder is checked before any work; everything is written into a hidden folder beside
  * `out` and renamed into place at the end, so a failed or aborted conversion leaves nothing
  * behind.
  */
-export async function convertCheckpoint(options: ConvertOptions): Promise<ModelBundleManifest> {
+export function convertCheckpoint(
+  options: ConvertOptions & { readonly layout: 'optimum' },
+): Promise<OptimumExport>;
+export function convertCheckpoint(
+  options: ConvertOptions & { readonly layout?: 'bundle' },
+): Promise<ModelBundleManifest>;
+export function convertCheckpoint(
+  options: ConvertOptions,
+): Promise<ModelBundleManifest | OptimumExport>;
+export async function convertCheckpoint(
+  options: ConvertOptions,
+): Promise<ModelBundleManifest | OptimumExport> {
   const { signal } = options;
   signal?.throwIfAborted();
   const out = resolve(options.out);
@@ -89,12 +117,20 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelB
   const info = await stat(input).catch(() => null);
   if (!info) throw new ConversionError(`${input}: no such file or folder`);
   checkGraphOptions(options);
+  const layout = options.layout ?? 'bundle';
+  if (layout === 'optimum') {
+    checkOptimumOptions(options);
+    if (!info.isDirectory()) {
+      throw new ConversionError(
+        `${input}: the optimum layout is made from a Hugging Face checkpoint folder (transformers.js needs its config.json and tokenizer.json), not a llama2.c .bin`,
+      );
+    }
+  }
   const progress = options.onProgress ?? (() => {});
   const tokenizerFile = options.tokenizer === undefined ? undefined : resolve(options.tokenizer);
 
   const partial = await createPartialFolder(out);
   let checkpoint: OpenedCheckpoint | undefined;
-  let sink: ExternalDataSink | undefined;
   try {
     checkpoint = await openCheckpoint(input, info.isDirectory());
     const { config } = checkpoint;
@@ -106,18 +142,25 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelB
     progress(
       `${checkpoint.format} checkpoint: ${config.numLayers} layers, hidden ${config.hiddenSize}, vocab ${config.vocabSize}`,
     );
-    const flavour = chooseGraphFlavour(config, options.graph, progress);
-    sink = await ExternalDataSink.create(join(partial, DATA_FILE), DATA_FILE);
-    const written = await writeWeightsAndGraphs(checkpoint, sink, partial, flavour, options);
-    sink = undefined;
-    const manifest = bundleManifest(checkpoint, input, tokenizer, written, flavour, options);
-    await writeFile(join(partial, BUNDLE_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    const written =
+      layout === 'optimum'
+        ? await writeOptimumLayout(
+            {
+              input,
+              config,
+              weights: checkpoint.weights,
+              configJson: checkpoint.configJson ?? '{}',
+              tokenizer,
+            },
+            partial,
+            { ...options, producerVersion: MODEL_PACKAGE_VERSION },
+          )
+        : await writeBundle(checkpoint, input, tokenizer, partial, options);
     signal?.throwIfAborted();
     await rename(partial, out);
     progress(`wrote ${out}`);
-    return manifest;
+    return written;
   } catch (error) {
-    await sink?.abort();
     await rm(partial, { recursive: true, force: true });
     throw error;
   } finally {
@@ -125,8 +168,40 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<ModelB
   }
 }
 
+/**
+ * Writes a LiteStage bundle into `folder`, which already holds the tokenizer: the weights, the
+ * graphs, the manifest.
+ */
+async function writeBundle(
+  checkpoint: OpenedCheckpoint,
+  input: string,
+  tokenizer: ModelBundleManifest['tokenizer'],
+  folder: string,
+  options: ConvertOptions,
+): Promise<ModelBundleManifest> {
+  const { config } = checkpoint;
+  const progress = options.onProgress ?? (() => {});
+  const flavour = chooseGraphFlavour(config, options.graph, progress);
+  const sink = await ExternalDataSink.create(join(folder, DATA_FILE), DATA_FILE);
+  let written: WrittenModel;
+  try {
+    written = await writeWeightsAndGraphs(checkpoint, sink, folder, flavour, options);
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  const manifest = bundleManifest(checkpoint, input, tokenizer, written, flavour, options);
+  await writeFile(join(folder, BUNDLE_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
 /** Graph options that cannot work together, refused before any work. */
 function checkGraphOptions(options: ConvertOptions): void {
+  if (options.layout !== undefined && !OUTPUT_LAYOUTS.includes(options.layout)) {
+    throw new ConversionError(`unknown output layout "${options.layout}"`, {
+      hint: `use one of: ${OUTPUT_LAYOUTS.join(', ')}`,
+    });
+  }
   const flavour = options.graph;
   if (flavour !== undefined && !GRAPH_FLAVOURS.includes(flavour)) {
     throw new ConversionError(`unknown graph flavour "${flavour}"`, {
@@ -175,10 +250,17 @@ async function openCheckpoint(input: string, isFolder: boolean): Promise<OpenedC
       config,
       weights,
       defaultName: huggingFaceBundleName(configJson, config),
+      configJson,
     };
   }
   const { config, weights } = await openLlama2cCheckpoint(input);
-  return { format: 'llama2c', config, weights, defaultName: llama2cBundleName(input) };
+  return {
+    format: 'llama2c',
+    config,
+    weights,
+    defaultName: llama2cBundleName(input),
+    configJson: null,
+  };
 }
 
 interface WrittenModel {

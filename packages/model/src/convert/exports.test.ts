@@ -14,6 +14,7 @@ it('exports exactly the public API of @litestage/model/convert', async () => {
       "INT4_BLOCK_SIZE",
       "InlineTensorSink",
       "LM_HEAD",
+      "OUTPUT_LAYOUTS",
       "buildDecoderGraph",
       "buildDecoderModel",
       "convertCheckpoint",

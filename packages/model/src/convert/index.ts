@@ -47,3 +47,9 @@ export { encodeModel, type OnnxModel } from '../onnx/onnx-model.js';
 export { ConversionError } from './conversion-error.js';
 export { type ConvertOptions, convertCheckpoint } from './convert-checkpoint.js';
 export { ExternalDataSink } from './external-data-sink.js';
+export {
+  type OptimumExport,
+  OUTPUT_LAYOUTS,
+  type OutputLayout,
+  type TransformersDtype,
+} from './optimum-layout.js';

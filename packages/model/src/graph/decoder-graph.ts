@@ -2,7 +2,12 @@ import { LiteStageError } from '@litestage/errors';
 import type { DecoderConfig } from '../decoder-config.js';
 import { GraphBuilder } from '../onnx/graph-builder.js';
 import type { Graph, Initializer, OnnxModel } from '../onnx/onnx-model.js';
-import { declareSequenceLengths, fusedDecoderLayers, fusedLogits } from './fused-decoder-graph.js';
+import {
+  BUNDLE_CACHE_NAMES,
+  declareSequenceLengths,
+  fusedDecoderLayers,
+  fusedLogits,
+} from './fused-decoder-graph.js';
 import { asFloat32, lastPositions, rmsNorm, writeLmHead } from './graph-ops.js';
 import type { PreparedWeights } from './prepared-weights.js';
 import { addAttention, addFeedForward, type Gates } from './sub-layer-gates.js';
@@ -63,6 +68,12 @@ export interface DecoderGraphOptions {
 export const OPSET = 17;
 export const IR_VERSION = 8;
 
+/** The opsets every decoder graph declares: standard ONNX and onnxruntime's contrib ops. */
+export const DECODER_OPSETS = [
+  { domain: '', version: OPSET },
+  { domain: 'com.microsoft', version: 1 },
+] as const;
+
 export function buildDecoderModel(
   config: DecoderConfig,
   weights: PreparedWeights,
@@ -72,10 +83,7 @@ export function buildDecoderModel(
   const graph = buildDecoderGraph(config, weights, initializers, options);
   return {
     irVersion: IR_VERSION,
-    opsets: [
-      { domain: '', version: OPSET },
-      { domain: 'com.microsoft', version: 1 },
-    ],
+    opsets: DECODER_OPSETS,
     producerName: '@litestage/model',
     producerVersion: options.producerVersion ?? '0.0.0',
     graph,
@@ -112,7 +120,7 @@ export function buildDecoderGraph(
       g,
       config,
       weights,
-      { ...inputs, ones },
+      { ...inputs, ones, cache: BUNDLE_CACHE_NAMES },
       { propagateKv, accuracyLevel: options.accuracyLevel },
     );
     ({ cosAttn, cosFfn } = layers);
@@ -144,7 +152,8 @@ export function fusedGraphProblem(config: DecoderConfig): string | null {
   return null;
 }
 
-function checkFusable(config: DecoderConfig): void {
+/** Throws a `GraphFlavourError` saying why, when the fused graph cannot express `config`. */
+export function checkFusable(config: DecoderConfig): void {
   const problem = fusedGraphProblem(config);
   if (problem) {
     throw new GraphFlavourError(problem, { hint: 'build the standard graph flavour instead' });

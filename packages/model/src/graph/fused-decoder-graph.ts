@@ -21,7 +21,35 @@ export interface FusedDecoderInputs {
   readonly skipFfn: string | null;
   /** `[batch, seq]` ones, the cosine a skipped sub-layer reports (search graph only). */
   readonly ones: string | null;
+  /** Each layer's cache and sequence-length values, and the outputs its updated cache goes to. */
+  readonly cache: FusedCacheNames;
 }
+
+/**
+ * The names a fused graph reads and writes each layer's cache under. A bundle's graph takes
+ * one cache and one pair of lengths per layer (each layer's cache may differ in length); the
+ * optimum layout uses transformers.js's names, and every layer reads the same lengths.
+ */
+export interface FusedCacheNames {
+  readonly pastKey: (layer: number) => string;
+  readonly pastValue: (layer: number) => string;
+  readonly presentKey: (layer: number) => string;
+  readonly presentValue: (layer: number) => string;
+  /** `[batch]` int32: past + new tokens - 1 (GroupQueryAttention's `seqlens_k`). */
+  readonly seqlensK: (layer: number) => string;
+  /** `[1]` int32: past + new tokens. */
+  readonly totalSequenceLength: (layer: number) => string;
+}
+
+/** A bundle graph's cache names: `past_key.{j}` in, `present_key.{j}` out, lengths per layer. */
+export const BUNDLE_CACHE_NAMES: FusedCacheNames = {
+  pastKey: (j) => `past_key.${j}`,
+  pastValue: (j) => `past_value.${j}`,
+  presentKey: (j) => `present_key.${j}`,
+  presentValue: (j) => `present_value.${j}`,
+  seqlensK: (j) => `seqlens_k.${j}`,
+  totalSequenceLength: (j) => `total_sequence_length.${j}`,
+};
 
 export interface FusedBuild {
   readonly propagateKv: boolean;
@@ -80,10 +108,10 @@ export function fusedDecoderLayers(
       positionIds: inputs.positionIds,
       ropeCos: weights.ropeCos,
       ropeSin: weights.ropeSin,
-      pastKey: `past_key.${index}`,
-      pastValue: `past_value.${index}`,
-      seqlensK: `seqlens_k.${index}`,
-      totalSequenceLength: `total_sequence_length.${index}`,
+      pastKey: inputs.cache.pastKey(index),
+      pastValue: inputs.cache.pastValue(index),
+      seqlensK: inputs.cache.seqlensK(index),
+      totalSequenceLength: inputs.cache.totalSequenceLength(index),
       accuracyLevel: build.accuracyLevel,
     };
     const nextNorm = weights.layers[index + 1]?.inputNorm ?? weights.finalNorm;
@@ -123,8 +151,8 @@ export function fusedDecoderLayers(
       values = v;
       if (cos) cosAttn.push(cos);
     }
-    g.opInto('Identity', [keys], [`present_key.${index}`]);
-    g.opInto('Identity', [values], [`present_value.${index}`]);
+    g.opInto('Identity', [keys], [inputs.cache.presentKey(index)]);
+    g.opInto('Identity', [values], [inputs.cache.presentValue(index)]);
     ({ residual, normed } = addAndNorm(g, residual, attnDelta, prepared.postNorm, eps));
 
     // Feed-forward.
