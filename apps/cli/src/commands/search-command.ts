@@ -353,7 +353,7 @@ function summaryLine(
   const speedup = (baseline.meanLatencyMs / best.meanLatencyMs).toFixed(2);
   const run = result.questionEvaluations - result.resumedEvaluations;
   const workers = queued
-    ? `, ${queued.evaluated} of them by ${queued.workers.size} queue workers`
+    ? `, ${queued.evaluated} of them by ${queued.workers.size} queue worker${queued.workers.size === 1 ? '' : 's'}`
     : pool
       ? `, ${pool.evaluated} of them in ${flags.workers} workers`
       : '';
