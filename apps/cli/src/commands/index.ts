@@ -1,5 +1,6 @@
 import type { CommandModule } from './command-module.js';
 import { convertCommand } from './convert-command.js';
+import { demoCommand } from './demo-command.js';
 import { doctorCommand } from './doctor-command.js';
 import { generateCommand } from './generate-command.js';
 import { profileCommand } from './profile-command.js';
@@ -10,6 +11,7 @@ import { workerCommand } from './worker-command.js';
 
 /** Every subcommand of `litestage`, in the order `--help` lists them. */
 export const commands: readonly CommandModule[] = [
+  demoCommand,
   convertCommand,
   generateCommand,
   runCommand,

@@ -1,13 +1,13 @@
 import type { Engine, EngineResult, Question } from '@litestage/core';
 import type { Profile } from '@litestage/profile';
 import { type Device, openRuntime, type Runtime } from '@litestage/runtime';
-import { compareEngines, type EngineComparison } from '@litestage/tasks';
 import type { Command } from 'commander';
 import { CliError, EXIT_INTERRUPTED } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
 import { interruptSignal, isAbortOf } from '../interrupt-signal.js';
 import { createProgress } from '../progress.js';
 import type { CommandModule } from './command-module.js';
+import { compareInterleaved, throwIfInterrupted } from './compare-full.js';
 import {
   BUNDLE_OPTION_HELP,
   bundleOrDemo,
@@ -19,7 +19,7 @@ import {
 import { DEVICE_OPTION, reportDeviceChoice } from './device-option.js';
 import { nonNegativeInteger, oneOf } from './option-parsers.js';
 import { fewShotOf, type QuestionFlags, questionsOf, readProfileFile } from './run-questions.js';
-import { FULL_DEPTH, PROFILE, printAnswer, printComparison, printRun } from './run-report.js';
+import { printAnswer, printComparison, printRun } from './run-report.js';
 
 interface RunFlags extends QuestionFlags {
   bundle?: string;
@@ -193,10 +193,7 @@ async function streamAnswer(
   throw new Error('the engine ended its stream without a result');
 }
 
-/**
- * `--compare-full`: the profile and full depth (with the profile's KV policy and token
- * caps, so only skipping and early exit differ) on the same questions, interleaved.
- */
+/** `--compare-full`: the profile against full depth, interleaved, then the comparison printed. */
 async function compareWithFullDepth(
   io: CliIo,
   flags: RunFlags,
@@ -206,42 +203,8 @@ async function compareWithFullDepth(
   questions: readonly Question[],
   signal: AbortSignal,
 ): Promise<void> {
-  const maxNewTokens = Object.fromEntries(
-    Object.entries(profile.stages).map(([name, stage]) => [name, stage.maxNewTokens]),
-  );
-  const full = runtime.createEngine(
-    runtime.fullDepthProfile({ kvPolicy: profile.runtime.kvPolicy, maxNewTokens }),
-  );
-  const progress = createProgress(io, { label: 'questions', total: questions.length });
-  let comparison: EngineComparison;
-  try {
-    comparison = await compareEngines({
-      // The profile first on even questions, full depth first on odd ones.
-      methods: [
-        { name: PROFILE, engine },
-        { name: FULL_DEPTH, engine: full },
-      ],
-      baseline: FULL_DEPTH,
-      questions,
-      signal,
-      onProgress: ({ done }) => progress.update(done),
-    });
-  } catch (error) {
-    progress.finish();
-    if (isAbortOf(error, signal)) {
-      throw new CliError('interrupted before any question was compared', {
-        exitCode: EXIT_INTERRUPTED,
-      });
-    }
-    throw error;
-  }
-  progress.finish();
+  const comparison = await compareInterleaved(io, runtime, profile, engine, questions, signal);
   const scored = questions.every((q) => q.answer !== undefined);
   printComparison(io, comparison, { json: Boolean(flags.json), scored });
-  if (comparison.interrupted) {
-    throw new CliError(
-      `interrupted after ${comparison.questions} of ${questions.length} questions`,
-      { exitCode: EXIT_INTERRUPTED },
-    );
-  }
+  throwIfInterrupted(comparison, questions);
 }
