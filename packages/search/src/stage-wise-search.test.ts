@@ -145,6 +145,27 @@ describe('the stage-wise search', () => {
     expect(second.calls).toBe(uninterrupted.questionEvaluations - first.calls);
   });
 
+  it('keeps every evaluation made before an evaluator fails, and resumes from them', async () => {
+    const uninterrupted = await run(new FakeEvaluator()).result;
+    const store = new MemoryCheckpointStore();
+    const first = new FakeEvaluator();
+    first.onEvaluate = (calls) => {
+      if (calls === 250) throw new Error('the worker went away');
+    };
+    await expect(run(first, { checkpoint: store }).result).rejects.toThrow('the worker went away');
+    // All 249 answers came before the failure, well inside the periodic saves' interval.
+    const saved = await store.load();
+    const cached = Object.values(saved?.scores ?? {}).reduce(
+      (n, byQuestion) => n + Object.keys(byQuestion).length,
+      0,
+    );
+    expect(cached).toBe(249);
+    const second = new FakeEvaluator();
+    const resumed = await run(second, { checkpoint: store }).result;
+    expect(resumed.profile).toEqual(uninterrupted.profile);
+    expect(second.calls).toBe(uninterrupted.questionEvaluations - 249);
+  });
+
   it('serves repeated evaluations from the cache', async () => {
     const store = new MemoryCheckpointStore();
     const evaluator = new FakeEvaluator();
