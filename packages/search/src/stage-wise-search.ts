@@ -137,7 +137,6 @@ export async function searchProfile(
   template: ProfileTemplate,
   options: SearchOptions,
 ): Promise<SearchResult> {
-  const { stages } = evaluator;
   if (evaluator.questionIds.length === 0)
     throw new RangeError('the search needs calibration questions');
   const settings = settingsOf(evaluator, options);
@@ -154,7 +153,7 @@ export async function searchProfile(
   const latency = await latencyOf(state, template, options);
   const session = new SearchSession(state, options.checkpoint, options.signal);
   try {
-    return await runSearch(evaluator, template, options, settings, state, session, latency, {
+    return await runSearch(evaluator, template, options, settings, session, latency, {
       resumedEvaluations,
     });
   } catch (error) {
@@ -170,7 +169,6 @@ async function runSearch(
   template: ProfileTemplate,
   options: SearchOptions,
   settings: SearchSettings,
-  state: SearchCheckpoint,
   session: SearchSession,
   latency: LatencyEstimator,
   { resumedEvaluations }: { resumedEvaluations: number },
