@@ -8,7 +8,7 @@ import {
 } from '@litestage/demo-model';
 import type { Profile } from '@litestage/profile';
 import { type Device, openRuntime } from '@litestage/runtime';
-import type { EngineComparison, RunSummary } from '@litestage/tasks';
+import type { EngineComparison, Interval, RunSummary } from '@litestage/tasks';
 import type { Command } from 'commander';
 import type { CliIo } from '../cli-io.js';
 import { interruptSignal } from '../interrupt-signal.js';
@@ -18,7 +18,7 @@ import { THREADS_OPTION_HELP } from './default-bundle.js';
 import { DEVICE_OPTION, reportDeviceChoice } from './device-option.js';
 import { nonNegativeInteger, oneOf, positiveInteger } from './option-parsers.js';
 import { questionsOf, readProfileFile } from './run-questions.js';
-import { FULL_DEPTH, PROFILE } from './run-report.js';
+import { FULL_DEPTH, PROFILE, pct } from './run-report.js';
 
 interface DemoFlags {
   model: DemoModelVersion;
@@ -89,11 +89,6 @@ export const demoCommand: CommandModule = {
   },
 };
 
-interface Interval {
-  readonly lower: number;
-  readonly upper: number;
-}
-
 interface StageFigures {
   readonly tokens: number;
   readonly ms: number;
@@ -145,17 +140,13 @@ function demoReport(
       r.stages.some((s) => s.name === stage && s.exitReason === 'early-exit'),
     ).length,
   });
-  const interval = (s: RunSummary): Interval => ({
-    lower: s.interval.lower,
-    upper: s.interval.upper,
-  });
   return {
     model,
     profile: profilePath,
     questions: comparison.questions,
     interrupted: comparison.interrupted,
     accuracy: { fullDepth: full.summary.accuracy, liteStage: lite.summary.accuracy },
-    intervals: { fullDepth: interval(full.summary), liteStage: interval(lite.summary) },
+    intervals: { fullDepth: full.summary.interval, liteStage: lite.summary.interval },
     difference: {
       points: 100 * paired.accuracy.difference,
       lower: 100 * paired.accuracy.interval.lower,
@@ -175,8 +166,6 @@ function demoReport(
     ),
   };
 }
-
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** The side-by-side table `litestage demo` prints. */
 function demoTable(report: DemoReport): string {

@@ -8,7 +8,8 @@ import {
 import type { CliIo } from '../cli-io.js';
 
 const fixed = (n: number, digits = 1) => n.toFixed(digits);
-const pct = (x: number) => `${fixed(100 * x)}%`;
+/** A fraction as a percentage with one decimal, e.g. `97.5%`. */
+export const pct = (x: number) => `${fixed(100 * x)}%`;
 
 /** One question's stages (unless they were streamed), answer, verdict and times. */
 export function printAnswer(
