@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Question } from '@litestage/core';
 import { demoBundleDir } from '@litestage/demo-model';
-import { type RedisServer, startRedisServer } from '@litestage/fixtures';
+import { type RedisServer, startRedisServer, waitUntil } from '@litestage/fixtures';
 import type { Profile } from '@litestage/profile';
 import { openRuntime } from '@litestage/runtime';
 import {
@@ -115,18 +115,6 @@ function spawnNode(args: string[]): ChildProcess & { lines: string[] } {
   return Object.assign(child, { lines });
 }
 
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  withinMs = 120_000,
-): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 const killed = (child: ChildProcess) =>
   new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -161,7 +149,7 @@ describe('a search through the queue', () => {
       expect(result.questionEvaluations).toBe(referenceEvaluations);
       // Every job the coordinator waited on was answered by exactly one worker (a worker
       // hears of its last completion a moment after the coordinator does).
-      await until(
+      await waitUntil(
         () => workers[0]!.processed + workers[1]!.processed === evaluator.evaluated,
         'the workers count every job the coordinator got',
         5000,
@@ -211,7 +199,7 @@ describe('a search through the queue', () => {
     await events.waitUntilReady();
     const evaluator = await openQueued(queueName);
     try {
-      await until(
+      await waitUntil(
         () => child.lines.some((l) => l.startsWith('ready')),
         'the child worker is ready',
       );
@@ -220,7 +208,7 @@ describe('a search through the queue', () => {
       // Freeze the child while it holds a job, check that it still does, then kill it.
       const holdsJob = async () =>
         (await queue.getActive()).some((job) => job.processedBy === 'doomed');
-      await until(async () => {
+      await waitUntil(async () => {
         if (!(await holdsJob())) return false;
         child.kill('SIGSTOP');
         if (await holdsJob()) return true;
@@ -237,7 +225,7 @@ describe('a search through the queue', () => {
       const completed = await queue.getCompleted(0, -1);
       expect(completed.length).toBe(evaluator.evaluated);
       const byChild = completed.filter((job) => job.processedBy === 'doomed').length;
-      await until(
+      await waitUntil(
         () => byChild + survivor.processed === evaluator.evaluated,
         'the survivor counts its jobs',
         5000,
@@ -274,7 +262,7 @@ describe('a search through the queue', () => {
         }),
       );
       const coordinator = spawnNode([join(here, 'test-utils/coordinator-child.mjs'), settings]);
-      await until(() => processed() >= 40, 'the workers answered 40 questions');
+      await waitUntil(() => processed() >= 40, 'the workers answered 40 questions');
       await killed(coordinator);
       expect(coordinator.lines).not.toContain('finished');
       const evaluator = await openQueued(queueName);
@@ -291,7 +279,7 @@ describe('a search through the queue', () => {
         const queue = new Queue(queueName, { connection: { url: redis.url } });
         const completed = await queue.getJobCountByTypes('completed');
         await queue.close();
-        await until(() => processed() === completed, 'the workers count every job', 5000);
+        await waitUntil(() => processed() === completed, 'the workers count every job', 5000);
         expect(completed).toBeLessThanOrEqual(referenceEvaluations);
       } finally {
         await evaluator.close();
@@ -326,7 +314,7 @@ describe('Redis faults', () => {
     try {
       const search = searchProfile(evaluator, template, options({ checkpoint }));
       search.catch(() => {});
-      await until(() => w.processed >= 20, 'the worker answered 20 questions');
+      await waitUntil(() => w.processed >= 20, 'the worker answered 20 questions');
       await own.kill();
       await expect(search).rejects.toThrow(QueueConnectionError);
       await expect(search).rejects.toThrow(

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoBundleDir } from '@litestage/demo-model';
-import { type RedisServer, startRedisServer } from '@litestage/fixtures';
+import { type RedisServer, startRedisServer, waitUntil } from '@litestage/fixtures';
 import { parseProfile } from '@litestage/profile';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run, testFolder } from '../test-utils/run-cli-captured.js';
@@ -36,14 +36,6 @@ function litestage(...args: string[]): Running {
     running.stderr += text;
   });
   return running;
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 let redis: RedisServer;
@@ -86,7 +78,8 @@ describe('litestage worker and litestage search --queue', () => {
     const workers = ['a', 'b'].map((name) =>
       litestage('worker', '--queue', redis.url, '--queue-name', 'recipe', '--name', name),
     );
-    for (const w of workers) await until(() => /waiting for jobs/.test(w.stderr), 'a worker is up');
+    for (const w of workers)
+      await waitUntil(() => /waiting for jobs/.test(w.stderr), 'a worker is up');
     expect(workers[0]?.stderr).toMatch(
       /^litestage worker a: .*v2 \(sha256:\w+\) on cpu, 1 at once; waiting for jobs on redis:\/\/127\.0\.0\.1:\d+ \(queue recipe\)/,
     );
@@ -122,7 +115,7 @@ describe('litestage worker and litestage search --queue', () => {
       demoBundleDir('v1'),
     );
     try {
-      await until(() => /waiting for jobs/.test(wrong.stderr), 'the worker is up');
+      await waitUntil(() => /waiting for jobs/.test(wrong.stderr), 'the worker is up');
       const out = join(dir, 'mismatch.json');
       const search = litestage(...searchArgs(out, 'mismatch'));
       expect(await search.exited).toBe(1);
