@@ -1,5 +1,13 @@
-import type { ModelSession, SkipMask, StepResult } from '@litestage/core';
+import {
+  generate,
+  type ModelSession,
+  type SkipMask,
+  type StepResult,
+  TextStreamer,
+  type Tokenizer,
+} from '@litestage/core';
 import { createRandomWeights, memoryBundle, tinyDecoderConfig } from '@litestage/model/testing';
+import { MaxNewTokensCriteria, StoppingCriteriaList, TokenSampler } from '@litestage/sampler';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeBackend } from './node-backend.js';
@@ -85,5 +93,63 @@ describe('run graph and search graph', () => {
     const oldRun = await steps(oldSession, false);
     expect(oldRun[0]?.cosAttn).toBeUndefined();
     expect(Array.from(oldRun[2]?.logits ?? [])).toEqual(Array.from(old[2]?.logits ?? []));
+  });
+});
+
+describe('decode cosines', () => {
+  /** Ids as text: enough for a streamer that nothing reads. */
+  const tokenizer: Tokenizer = {
+    bosTokenId: 1,
+    eosTokenIds: [],
+    vocabSize: config.vocabSize,
+    encode: () => [],
+    decode: (ids) => ids.join(' '),
+  };
+
+  it('gives each fed decode token the cosines a prefill of the same tokens gives it', async () => {
+    const session = await load(true);
+    const prompt = [1, 4, 9, 16];
+    const steps = generate(session, session.createSequence(), {
+      inputIds: prompt,
+      sampler: new TokenSampler(),
+      stoppingCriteria: new StoppingCriteriaList([new MaxNewTokensCriteria(5)]),
+      streamer: new TextStreamer(tokenizer),
+      withCosines: true,
+      withDecodeCosines: true,
+    });
+    let step = await steps.next();
+    while (!step.done) step = await steps.next();
+    const result = step.value;
+    const decode = result.decodeCosines;
+    // Five tokens generated, four of them fed back: four decode steps of one token each.
+    expect(result.fedIds).toHaveLength(prompt.length + 4);
+    expect(decode?.attn).toHaveLength(L);
+    expect(decode?.ffn).toHaveLength(L);
+    for (const layer of [...(decode?.attn ?? []), ...(decode?.ffn ?? [])])
+      expect(layer).toHaveLength(4);
+
+    // Causal attention: one prefill of everything fed gives the same per-token cosines.
+    const whole = await session.step(session.createSequence(), {
+      tokens: result.fedIds,
+      withCosines: true,
+    });
+    for (let j = 0; j < L; j++) {
+      const tail = (values: Float32Array | undefined) =>
+        Array.from(values ?? []).slice(prompt.length);
+      for (const [t, v] of Array.from(decode?.attn[j] ?? []).entries())
+        expect(v).toBeCloseTo(tail(whole.cosAttn?.[j])[t] as number, 4);
+      for (const [t, v] of Array.from(decode?.ffn[j] ?? []).entries())
+        expect(v).toBeCloseTo(tail(whole.cosFfn?.[j])[t] as number, 4);
+    }
+    // Without the option, no decode cosines.
+    const plain = generate(session, session.createSequence(), {
+      inputIds: prompt,
+      sampler: new TokenSampler(),
+      stoppingCriteria: new StoppingCriteriaList([new MaxNewTokensCriteria(3)]),
+      streamer: new TextStreamer(tokenizer),
+    });
+    let last = await plain.next();
+    while (!last.done) last = await plain.next();
+    expect(last.value.decodeCosines).toBeUndefined();
   });
 });

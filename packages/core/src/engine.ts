@@ -12,7 +12,12 @@ import {
 } from '@litestage/sampler';
 import type { ModelSession, Sequence, SkipMask } from './backend.js';
 import { EngineConfigError } from './engine-config-error.js';
-import { type GenerationResult, generate, throwIfAborted } from './generate.js';
+import {
+  type GenerationResult,
+  generate,
+  type SubLayerCosines,
+  throwIfAborted,
+} from './generate.js';
 import { checkKvPolicy, prepareStageSequence } from './kv-policy.js';
 import type { AnswerParse, Question, StageSpec, TaskFormat } from './task-format.js';
 import { TextStreamer } from './text-streamer.js';
@@ -33,6 +38,8 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Keep the per-token cosines of every sub-layer at each stage's prefill (for the search). */
   readonly collectCosines?: boolean;
+  /** Also keep them at every decode step (for rankings over decode tokens; slower). */
+  readonly collectDecodeCosines?: boolean;
 }
 
 export interface StageResult {
@@ -48,10 +55,9 @@ export interface StageResult {
   readonly exitReason: Exclude<StopReason, 'aborted'>;
   readonly skipped: readonly string[];
   /** `[layer][token]` at the prefill, with `collectCosines`. */
-  readonly cosines?: {
-    readonly attn: readonly Float32Array[];
-    readonly ffn: readonly Float32Array[];
-  };
+  readonly cosines?: SubLayerCosines;
+  /** `[layer][token]` over the decode steps (every generated token fed back), with `collectDecodeCosines`. */
+  readonly decodeCosines?: SubLayerCosines;
 }
 
 export interface EngineResult {
@@ -192,6 +198,7 @@ export function createEngine(options: EngineOptions): Engine {
       }),
       ...(run.options.signal ? { signal: run.options.signal } : {}),
       withCosines: Boolean(run.options.collectCosines),
+      withDecodeCosines: Boolean(run.options.collectDecodeCosines),
     });
     let id = -1;
     for (;;) {
@@ -264,6 +271,7 @@ function finishStage(
     ...(runOptions.collectCosines && prefill.cosAttn && prefill.cosFfn
       ? { cosines: { attn: prefill.cosAttn, ffn: prefill.cosFfn } }
       : {}),
+    ...(generation.decodeCosines ? { decodeCosines: generation.decodeCosines } : {}),
   };
 }
 

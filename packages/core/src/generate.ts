@@ -24,6 +24,14 @@ export interface GenerateOptions {
   readonly signal?: AbortSignal;
   /** Return the prefill's per-token cosines of every sub-layer (for the search). */
   readonly withCosines?: boolean;
+  /** Also return every decode step's cosines of every sub-layer (for rankings over decode tokens). */
+  readonly withDecodeCosines?: boolean;
+}
+
+/** Per-token cosines of every sub-layer: `attn[layer][token]`, `ffn[layer][token]`. */
+export interface SubLayerCosines {
+  readonly attn: readonly Float32Array[];
+  readonly ffn: readonly Float32Array[];
 }
 
 export interface GenerationResult {
@@ -36,6 +44,8 @@ export interface GenerationResult {
   readonly fedIds: readonly number[];
   readonly prefill: StepResult;
   readonly prefillMs: number;
+  /** With `withDecodeCosines`: the cosines of every decode step, one token per step, in order. */
+  readonly decodeCosines?: SubLayerCosines;
 }
 
 /**
@@ -63,6 +73,7 @@ export async function* generate(
   const seen = [...(options.previousIds ?? []), ...options.inputIds];
   const ids: number[] = [];
   let logits = prefill.logits;
+  const decodeCosines = options.withDecodeCosines ? new CosineCollector() : null;
   for (;;) {
     throwIfAborted(signal);
     const id = sampler.choose(logits, seen);
@@ -88,15 +99,48 @@ export async function* generate(
         fedIds,
         prefill,
         prefillMs,
+        ...(decodeCosines ? { decodeCosines: decodeCosines.result() } : {}),
       };
     }
     streamer.put([id]);
     yield id;
     throwIfAborted(signal);
-    const next = await session.step(sequence, { tokens: [id], ...definedSkip(skip) });
+    const next = await session.step(sequence, {
+      tokens: [id],
+      ...definedSkip(skip),
+      ...(decodeCosines ? { withCosines: true } : {}),
+    });
+    decodeCosines?.add(next);
     fedIds.push(id);
     seen.push(id);
     logits = next.logits;
+  }
+}
+
+/** Gathers decode steps' one-token cosines into `[layer][token]` arrays. */
+class CosineCollector {
+  private readonly attn: number[][] = [];
+  private readonly ffn: number[][] = [];
+
+  add(step: StepResult): void {
+    if (!step.cosAttn || !step.cosFfn) throw new Error('the backend returned no cosines');
+    append(this.attn, step.cosAttn);
+    append(this.ffn, step.cosFfn);
+  }
+
+  result(): SubLayerCosines {
+    return {
+      attn: this.attn.map((l) => Float32Array.from(l)),
+      ffn: this.ffn.map((l) => Float32Array.from(l)),
+    };
+  }
+}
+
+function append(into: number[][], layers: readonly Float32Array[]): void {
+  for (const [j, values] of layers.entries()) {
+    const layer = into[j] ?? [];
+    into[j] = layer;
+    for (const v of values) layer.push(v);
   }
 }
 

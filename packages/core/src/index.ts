@@ -29,7 +29,12 @@ export {
 } from './engine.js';
 export { EngineConfigError } from './engine-config-error.js';
 export { type FullDepthOptions, fullDepthProfile } from './full-depth-profile.js';
-export { type GenerateOptions, type GenerationResult, generate } from './generate.js';
+export {
+  type GenerateOptions,
+  type GenerationResult,
+  generate,
+  type SubLayerCosines,
+} from './generate.js';
 export {
   checkKvPolicy,
   defaultKvPolicy,

@@ -113,6 +113,10 @@ export const provenanceSchema = z
       metric: nonEmpty.meta({ description: 'Importance metric, e.g. "cosine".' }),
       tokenReduction: z.enum(['mean', 'last']),
       stageReduction: nonEmpty.meta({ description: 'How stage scores were combined, e.g. "sum".' }),
+      tokens: z.enum(['prefill', 'decode']).optional().meta({
+        description:
+          "Whose cosines ranked the sub-layers: each stage's prompt (prefill, when absent) or its decode steps.",
+      }),
       entries: z
         .array(z.strictObject({ id: subLayerIdSchema, score: z.number() }))
         .meta({ description: 'Sub-layers from most to least redundant, with their scores.' }),
@@ -140,6 +144,10 @@ export const provenanceSchema = z
         description:
           'Where the question evaluations ran: this process, worker threads, or a job queue (and how many workers answered).',
       }),
+    strategy: nonEmpty.optional().meta({
+      description:
+        'The search strategy that chose the skip sets, e.g. "litestage" or "uniform" (absent: litestage).',
+    }),
     environment: z.strictObject({
       device: nonEmpty,
       backend: nonEmpty,

@@ -1,6 +1,7 @@
 import type { Question } from '@litestage/core';
 import type {
   Candidate,
+  CosineRequest,
   EvaluationDistribution,
   Evaluator,
   QuestionScore,
@@ -201,8 +202,11 @@ export class QueueEvaluator implements Evaluator {
     );
   }
 
-  cosines(questionId: string): Promise<Readonly<Record<string, StageCosines>>> {
-    return this.local.cosines(questionId);
+  cosines(
+    questionId: string,
+    request?: CosineRequest,
+  ): Promise<Readonly<Record<string, StageCosines>>> {
+    return this.local.cosines(questionId, request);
   }
 
   distribution(): EvaluationDistribution {

@@ -38,3 +38,28 @@ export async function searchBudgets(
   }
   return best;
 }
+
+/**
+ * Step 2 without stages: tries one budget for every stage, `step`, `2 * step`, ... up to
+ * `maxBudget`, and keeps the feasible one with the lowest latency.
+ */
+export async function searchUniformBudget(
+  evaluation: CandidateEvaluation,
+  start: CandidateResult,
+  stages: readonly string[],
+  { maxBudget, step }: { readonly maxBudget: number; readonly step: number },
+  onProgress: ((event: SearchProgress) => void) | undefined,
+): Promise<CandidateResult> {
+  let chosen = start;
+  for (let k = step; k <= maxBudget; k += step) {
+    const candidate: Candidate = {
+      ...start.candidate,
+      budgets: Object.fromEntries(stages.map((s) => [s, k])),
+    };
+    const result = await evaluation.evaluate('budget:uniform', candidate, true);
+    if (evaluation.feasible(result) && result.meanLatencyMs < chosen.meanLatencyMs) chosen = result;
+  }
+  for (const stage of stages)
+    onProgress?.({ type: 'decided', stage, budget: chosen.candidate.budgets[stage] ?? 0 });
+  return chosen;
+}

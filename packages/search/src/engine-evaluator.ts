@@ -14,7 +14,7 @@ import {
   type EarlyExitShape,
   type QuestionScore,
 } from './candidate.js';
-import type { Evaluator, StageCosines } from './evaluator.js';
+import type { CosineRequest, Evaluator, StageCosines } from './evaluator.js';
 import { median } from './latency.js';
 
 export interface EngineEvaluatorOptions {
@@ -144,18 +144,32 @@ export class EngineEvaluator implements Evaluator {
     return this.score(results);
   }
 
-  async cosines(id: string): Promise<Record<string, StageCosines>> {
+  async cosines(id: string, request: CosineRequest = {}): Promise<Record<string, StageCosines>> {
     const question = this.question(id);
     const none = { budgets: Object.fromEntries(this.stages.map((s) => [s, 0])), thresholds: {} };
     const engine = this.engineFor(none, {});
-    const results: EngineResult[] = [await engine.run(question, { collectCosines: true })];
-    for (let r = 1; r < (this.options.repeats ?? 1); r++) results.push(await engine.run(question));
+    const decode = Boolean(request.decode);
+    const first = await engine.run(question, {
+      collectCosines: true,
+      collectDecodeCosines: decode,
+    });
+    // Decode cosines slow every step down: such a run's times are not the full model's.
+    const results: EngineResult[] = decode ? [] : [first];
+    while (results.length < (this.options.repeats ?? 1)) results.push(await engine.run(question));
     this.fullRuns.set(id, this.score(results));
-    const first = results[0] as EngineResult;
     return Object.fromEntries(
       first.stages.map((stage) => {
         if (!stage.cosines) throw new Error('the backend returned no cosines');
-        return [stage.name, { attn: stage.cosines.attn, ffn: stage.cosines.ffn }];
+        if (decode && !stage.decodeCosines)
+          throw new Error('the backend returned no decode cosines');
+        return [
+          stage.name,
+          {
+            attn: stage.cosines.attn,
+            ffn: stage.cosines.ffn,
+            ...(stage.decodeCosines ? { decode: stage.decodeCosines } : {}),
+          },
+        ];
       }),
     );
   }

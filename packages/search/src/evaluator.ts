@@ -5,6 +5,17 @@ export interface StageCosines {
   /** `[layer][token]`. */
   readonly attn: readonly ArrayLike<number>[];
   readonly ffn: readonly ArrayLike<number>[];
+  /** The same over the stage's decode steps, when asked for (`{ decode: true }`). */
+  readonly decode?: {
+    readonly attn: readonly ArrayLike<number>[];
+    readonly ffn: readonly ArrayLike<number>[];
+  };
+}
+
+/** What `Evaluator.cosines` measures besides the prefill's cosines. */
+export interface CosineRequest {
+  /** Also the cosines of every decode step (a slower run: the search graph at each token). */
+  readonly decode?: boolean;
 }
 
 /**
@@ -33,8 +44,11 @@ export interface Evaluator {
     skip: Readonly<Record<string, readonly string[]>>,
     questionIds: readonly string[],
   ): Promise<QuestionScore[]>;
-  /** The full model's cosines at each stage's prefill for one question. */
-  cosines(questionId: string): Promise<Readonly<Record<string, StageCosines>>>;
+  /** The full model's cosines at each stage's prefill (and decode steps, if asked) for one question. */
+  cosines(
+    questionId: string,
+    request?: CosineRequest,
+  ): Promise<Readonly<Record<string, StageCosines>>>;
   /**
    * Where the evaluations ran, for the profile's provenance (read when the search ends).
    * Optional: an evaluator without it ran in the searching process.

@@ -6,21 +6,32 @@ it('exports exactly the public API', async () => {
     [
       "EngineEvaluator",
       "MemoryCheckpointStore",
+      "MemoryEvaluationStore",
       "SEARCH_VERSION",
       "SearchCheckpointError",
+      "SharedEvaluations",
+      "adaskipStyleStrategy",
       "angularMetric",
       "blockInfluenceMetric",
       "candidateKey",
       "checkSameInputs",
       "cosineMetric",
       "fitLatencyModel",
+      "fullDepthStrategy",
       "importanceMetrics",
+      "liteStageNoExitStrategy",
+      "liteStageStrategy",
+      "liteStageTunedStrategy",
       "measureLatencyModel",
       "measuredLatency",
       "median",
       "modelLatency",
       "rankSubLayers",
+      "registerSearchStrategy",
       "searchProfile",
+      "searchStrategies",
+      "staticLayersStrategy",
+      "uniformStrategy",
       "validateCheckpoint",
     ]
   `);
@@ -30,6 +41,7 @@ it('exports exactly the Node API from @litestage/search/node', async () => {
   const api = await import('./node/index.js');
   expect(Object.keys(api).sort()).toEqual([
     'FileCheckpointStore',
+    'FileEvaluationStore',
     'SearchWorkerError',
     'WorkerPoolEvaluator',
   ]);

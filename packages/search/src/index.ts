@@ -5,7 +5,12 @@ export {
   type QuestionScore,
 } from './candidate.js';
 export { EngineEvaluator, type EngineEvaluatorOptions } from './engine-evaluator.js';
-export type { EvaluationDistribution, Evaluator, StageCosines } from './evaluator.js';
+export type {
+  CosineRequest,
+  EvaluationDistribution,
+  Evaluator,
+  StageCosines,
+} from './evaluator.js';
 export {
   fitLatencyModel,
   type LatencyEstimator,
@@ -24,6 +29,7 @@ export {
   type RankedSubLayer,
   type Ranking,
   type RankingOptions,
+  type RankingTokens,
   rankSubLayers,
   type StageReduction,
   type SubLayerScores,
@@ -39,6 +45,12 @@ export {
   validateCheckpoint,
 } from './search-checkpoint.js';
 export {
+  type EvaluationStore,
+  MemoryEvaluationStore,
+  SharedEvaluations,
+} from './shared-evaluations.js';
+export {
+  type BudgetMode,
   type CandidateResult,
   type ProfileTemplate,
   type PruningMode,
@@ -48,4 +60,18 @@ export {
   type SearchResult,
   searchProfile,
 } from './stage-wise-search.js';
+export {
+  adaskipStyleStrategy,
+  fullDepthStrategy,
+  liteStageNoExitStrategy,
+  liteStageStrategy,
+  liteStageTunedStrategy,
+  registerSearchStrategy,
+  type SearchStrategy,
+  type StrategyOptions,
+  type StrategyResult,
+  searchStrategies,
+  staticLayersStrategy,
+  uniformStrategy,
+} from './strategies.js';
 export { SEARCH_VERSION } from './version.js';

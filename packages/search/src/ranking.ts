@@ -50,11 +50,15 @@ export const importanceMetrics: Map<string, ImportanceMetric> = new Map(
 
 export type TokenReduction = 'mean' | 'last';
 export type StageReduction = 'sum' | 'mean';
+/** Which tokens' cosines rank the sub-layers: each stage's prompt (prefill) or its generated tokens. */
+export type RankingTokens = 'prefill' | 'decode';
 
 export interface RankingOptions {
   readonly metric?: ImportanceMetric;
   readonly tokenReduction?: TokenReduction;
   readonly stageReduction?: StageReduction;
+  /** Default `prefill`, the paper's; `decode` ranks by the decode steps (as AdaSkip does). */
+  readonly tokens?: RankingTokens;
 }
 
 export interface RankedSubLayer {
@@ -70,6 +74,8 @@ export interface Ranking {
   readonly metric: string;
   readonly tokenReduction: TokenReduction;
   readonly stageReduction: StageReduction;
+  /** Set when the ranking is not over the prefill's tokens. */
+  readonly tokens?: RankingTokens;
 }
 
 function reduceTokens(values: ArrayLike<number>, reduction: TokenReduction): number {
@@ -90,14 +96,15 @@ export async function rankSubLayers(
   const metric = options.metric ?? cosineMetric;
   const tokenReduction = options.tokenReduction ?? 'mean';
   const stageReduction = options.stageReduction ?? 'sum';
+  const tokens = options.tokens ?? 'prefill';
   const L = evaluator.numLayers;
   const totals: Record<string, SubLayerScores> = Object.fromEntries(
     evaluator.stages.map((s) => [s, { attn: Array(L).fill(0), ffn: Array(L).fill(0) }]),
   );
   for (const [i, id] of questionIds.entries()) {
-    const byStage = await evaluator.cosines(id);
+    const byStage = await evaluator.cosines(id, tokens === 'decode' ? { decode: true } : {});
     for (const stage of evaluator.stages) {
-      const cos = byStage[stage] as StageCosines;
+      const cos = cosinesOf(byStage[stage] as StageCosines, tokens, stage);
       const reduced = {
         attn: Array.from({ length: L }, (_, j) => reduceTokens(cos.attn[j] ?? [], tokenReduction)),
         ffn: Array.from({ length: L }, (_, j) => reduceTokens(cos.ffn[j] ?? [], tokenReduction)),
@@ -136,5 +143,22 @@ export async function rankSubLayers(
       combined.ffn[j] = (combined.ffn[j] as number) + weight * (t.ffn[j] as number);
     }
   }
-  return { global: order(combined), perStage, metric: metric.name, tokenReduction, stageReduction };
+  return {
+    global: order(combined),
+    perStage,
+    metric: metric.name,
+    tokenReduction,
+    stageReduction,
+    ...(tokens === 'prefill' ? {} : { tokens }),
+  };
+}
+
+function cosinesOf(
+  cosines: StageCosines,
+  tokens: RankingTokens,
+  stage: string,
+): Pick<StageCosines, 'attn' | 'ffn'> {
+  if (tokens === 'prefill') return cosines;
+  if (!cosines.decode) throw new Error(`the evaluator gave no decode cosines for stage ${stage}`);
+  return cosines.decode;
 }

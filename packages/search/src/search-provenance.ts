@@ -23,6 +23,8 @@ export interface SearchFindings {
   readonly state: SearchCheckpoint;
   readonly exhaustiveQuestionEvaluations: number;
   readonly distribution: EvaluationDistribution;
+  /** The search strategy's name, when the search ran for one. */
+  readonly strategy?: string;
 }
 
 /** The profile the search found, with its provenance, validated. */
@@ -59,6 +61,7 @@ export function searchedProfile(template: ProfileTemplate, findings: SearchFindi
         metric: ranking.metric,
         tokenReduction: ranking.tokenReduction,
         stageReduction: ranking.stageReduction,
+        ...(ranking.tokens ? { tokens: ranking.tokens } : {}),
         entries: ranking.global,
       },
       calibration: { id: template.calibrationId, size: state.inputs.questionIds.length },
@@ -73,6 +76,7 @@ export function searchedProfile(template: ProfileTemplate, findings: SearchFindi
         exhaustiveQuestionEvaluations: findings.exhaustiveQuestionEvaluations,
       },
       evaluation: { ...findings.distribution },
+      ...(findings.strategy === undefined ? {} : { strategy: findings.strategy }),
       environment: template.environment,
     },
   });

@@ -1,5 +1,5 @@
 import type { Profile } from '@litestage/profile';
-import { searchBudgets, slowestStagesFirst } from './budget-search.js';
+import { searchBudgets, searchUniformBudget, slowestStagesFirst } from './budget-search.js';
 import type { Candidate, EarlyExitShape } from './candidate.js';
 import { CandidateEvaluation, type CandidateResult } from './candidate-evaluation.js';
 import type { Evaluator } from './evaluator.js';
@@ -18,6 +18,7 @@ import { searchThresholds } from './threshold-search.js';
 export type { CandidateResult } from './candidate-evaluation.js';
 
 export type PruningMode = 'wilson' | 'exact' | 'none';
+export type BudgetMode = 'stage-wise' | 'uniform';
 
 export interface SearchOptions {
   /** Allowed accuracy drop below the full model, in absolute points (default 0.04). */
@@ -26,6 +27,15 @@ export interface SearchOptions {
   readonly maxBudget?: number;
   /** Rank per stage instead of one ranking accumulated over stages. */
   readonly perStageRanking?: boolean;
+  /**
+   * Step 2: `stage-wise` (LiteStage's, the default) fixes a budget per stage, slowest stage
+   * first; `uniform` tries one budget for all stages (stage-agnostic skipping).
+   */
+  readonly budgets?: BudgetMode;
+  /** Budgets tried go up in steps of this many sub-layers (2: whole layers; default 1). */
+  readonly budgetStep?: number;
+  /** The strategy this search runs for, written to the profile's provenance. */
+  readonly strategy?: string;
   readonly ranking?: RankingOptions;
   /** Early-exit shape whose threshold step 3 tunes; null skips step 3. */
   readonly earlyExit?: EarlyExitShape | null;
@@ -124,6 +134,8 @@ interface SearchSettings {
   readonly batchSize: number;
   readonly earlyExit: EarlyExitShape | null;
   readonly grid: readonly number[];
+  readonly budgets: BudgetMode;
+  readonly budgetStep: number;
 }
 
 /**
@@ -190,14 +202,20 @@ async function runSearch(
   const baseline = await evaluateBaseline(evaluation, stages);
   evaluation.setTarget(baseline.accuracy, settings.epsilon);
   const order = slowestStagesFirst(stages, baseline);
-  evaluation.beginPhase('budgets', order.length * settings.maxBudget);
-  let best = await searchBudgets(
-    evaluation,
-    baseline,
-    order,
-    settings.maxBudget,
-    options.onProgress,
-  );
+  let best: CandidateResult;
+  if (settings.budgets === 'uniform') {
+    evaluation.beginPhase('budgets', Math.floor(settings.maxBudget / settings.budgetStep));
+    best = await searchUniformBudget(
+      evaluation,
+      baseline,
+      stages,
+      { maxBudget: settings.maxBudget, step: settings.budgetStep },
+      options.onProgress,
+    );
+  } else {
+    evaluation.beginPhase('budgets', order.length * settings.maxBudget);
+    best = await searchBudgets(evaluation, baseline, order, settings.maxBudget, options.onProgress);
+  }
   if (settings.earlyExit) {
     const groups = thresholdGroupsOf(order, stages, options);
     evaluation.beginPhase('thresholds', groups.length * settings.grid.length);
@@ -219,6 +237,7 @@ async function runSearch(
     state: session.state,
     exhaustiveQuestionEvaluations: evaluation.exhaustive,
     distribution: evaluator.distribution?.() ?? { mode: 'in-process', workers: 1 },
+    ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
   });
   return {
     profile,
@@ -243,7 +262,16 @@ function settingsOf(evaluator: Evaluator, options: SearchOptions): SearchSetting
         ? { confidence: 'maxProb' as const, window: 4 }
         : options.earlyExit,
     grid: options.thresholdGrid ?? DEFAULT_THRESHOLDS,
+    budgets: options.budgets ?? 'stage-wise',
+    budgetStep: budgetStepOf(options.budgetStep),
   };
+}
+
+function budgetStepOf(step: number | undefined): number {
+  if (step === undefined) return 1;
+  if (!Number.isInteger(step) || step < 1)
+    throw new RangeError(`budgetStep must be a positive integer, got ${step}`);
+  return step;
 }
 
 /** Stages tuned together in step 3: all at once, or one at a time, slowest first. */
@@ -263,10 +291,12 @@ function exhaustiveEvaluationsOf(
 ): number {
   const { stages } = evaluator;
   const groups = thresholdGroupsOf(stages, stages, options).length;
+  const budgetCandidates =
+    settings.budgets === 'uniform'
+      ? Math.floor(settings.maxBudget / settings.budgetStep)
+      : stages.length * settings.maxBudget;
   const candidates =
-    1 +
-    stages.length * settings.maxBudget +
-    (settings.earlyExit ? groups * settings.grid.length : 0);
+    1 + budgetCandidates + (settings.earlyExit ? groups * settings.grid.length : 0);
   return candidates * evaluator.questionIds.length;
 }
 
@@ -297,10 +327,16 @@ function searchInputsOf(
         metric: options.ranking?.metric?.name ?? 'cosine',
         tokenReduction: options.ranking?.tokenReduction ?? 'mean',
         stageReduction: options.ranking?.stageReduction ?? 'sum',
+        // Only when set, so checkpoints of prefill-ranked searches stay valid.
+        ...(options.ranking?.tokens && options.ranking.tokens !== 'prefill'
+          ? { tokens: options.ranking.tokens }
+          : {}),
       },
       earlyExit: settings.earlyExit,
       grid: [...settings.grid],
       perStageThresholds: Boolean(options.perStageThresholds),
+      ...(settings.budgets === 'stage-wise' ? {} : { budgets: settings.budgets }),
+      ...(settings.budgetStep === 1 ? {} : { budgetStep: settings.budgetStep }),
       pruning: settings.pruning,
       batchSize: settings.batchSize,
       latency: options.latency.method,

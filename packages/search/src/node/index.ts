@@ -1,4 +1,5 @@
 export { FileCheckpointStore } from './file-checkpoint-store.js';
+export { FileEvaluationStore } from './file-evaluation-store.js';
 export {
   type SearchWorkerData,
   SearchWorkerError,

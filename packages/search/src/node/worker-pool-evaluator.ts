@@ -5,7 +5,12 @@ import { LiteStageError } from '@litestage/errors';
 import type { Profile } from '@litestage/profile';
 import type { RunDevice } from '@litestage/runtime';
 import type { Candidate, EarlyExitShape, QuestionScore } from '../candidate.js';
-import type { EvaluationDistribution, Evaluator, StageCosines } from '../evaluator.js';
+import type {
+  CosineRequest,
+  EvaluationDistribution,
+  Evaluator,
+  StageCosines,
+} from '../evaluator.js';
 
 /** What each worker needs to open its own copy of the model and the questions. */
 export interface SearchWorkerData {
@@ -123,8 +128,11 @@ export class WorkerPoolEvaluator implements Evaluator {
     );
   }
 
-  cosines(questionId: string): Promise<Readonly<Record<string, StageCosines>>> {
-    return this.local.cosines(questionId);
+  cosines(
+    questionId: string,
+    request?: CosineRequest,
+  ): Promise<Readonly<Record<string, StageCosines>>> {
+    return this.local.cosines(questionId, request);
   }
 
   distribution(): EvaluationDistribution {

@@ -1,5 +1,5 @@
 import type { Candidate, QuestionScore } from '../candidate.js';
-import type { Evaluator, StageCosines } from '../evaluator.js';
+import type { CosineRequest, Evaluator, StageCosines } from '../evaluator.js';
 
 export const STAGES = ['recall', 'analyze', 'summarize'] as const;
 
@@ -60,12 +60,31 @@ export class FakeEvaluator implements Evaluator {
     return { correct, stages, ms: Object.values(stages).reduce((s, x) => s + x.ms, 0) };
   }
 
-  async cosines(id: string): Promise<Record<string, StageCosines>> {
+  /** Cosine requests seen, with or without decode cosines. */
+  cosineRequests = { prefill: 0, decode: 0 };
+
+  /**
+   * At the prefill, later layers are more redundant; over the decode tokens the order is
+   * reversed (earlier layers more redundant), so rankings by either differ.
+   */
+  async cosines(id: string, request: CosineRequest = {}): Promise<Record<string, StageCosines>> {
+    this.cosineRequests[request.decode ? 'decode' : 'prefill']++;
     const wobble = this.difficulty(id) / 1000;
-    const layer = (base: number) =>
+    const layer = (base: number, slope: number) =>
       Array.from({ length: this.numLayers }, (_, j) =>
-        Float32Array.from([base + 0.02 * j + wobble, base + 0.02 * j]),
+        Float32Array.from([base + slope * j + wobble, base + slope * j]),
       );
-    return Object.fromEntries(STAGES.map((s) => [s, { attn: layer(0.9), ffn: layer(0.85) }]));
+    return Object.fromEntries(
+      STAGES.map((s) => [
+        s,
+        {
+          attn: layer(0.9, 0.02),
+          ffn: layer(0.85, 0.02),
+          ...(request.decode
+            ? { decode: { attn: layer(0.99, -0.02), ffn: layer(0.94, -0.02) } }
+            : {}),
+        },
+      ]),
+    );
   }
 }
