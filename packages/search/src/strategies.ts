@@ -101,7 +101,7 @@ export const uniformStrategy = presetStrategy(
 
 export const staticLayersStrategy = presetStrategy(
   'static-layers',
-  "Whole layers removed, the same in every stage, ranked by ShortGPT's block influence (1 - cosine over a layer) on the calibration prompts; the most layers within the accuracy target (SLEB/ShortGPT-style, but prefill keeps every layer as for the other methods).",
+  "Whole layers removed, the same in every stage, ranked by ShortGPT's block influence (1 - cosine over a layer, from the product of its two sub-layers' cosines) on the calibration prompts; the fastest layer count within the accuracy target (ShortGPT/SLEB-style; no retraining or layer replacement).",
   {
     budgets: 'uniform',
     budgetStep: 2,

@@ -33,6 +33,7 @@ it('exports exactly the public API', async () => {
       "listTaskFormats",
       "normalQuantile",
       "outcomeOfResult",
+      "pairedSpeedup",
       "parseDataset",
       "parseOptionAnswer",
       "parseQuestionRecords",

@@ -3,6 +3,7 @@ import {
   accuracyOf,
   comparePaired,
   normalQuantile,
+  pairedSpeedup,
   type QuestionOutcome,
   summarizeRun,
   wilsonInterval,
@@ -135,5 +136,31 @@ describe('summarizeRun', () => {
       },
     });
     expect(() => summarizeRun([])).toThrow(RangeError);
+  });
+});
+
+describe('pairedSpeedup', () => {
+  it('is the ratio of total times, inside its own bootstrap interval', () => {
+    const base = [100, 200, 300, 400, 500, 120, 240, 360];
+    const method = base.map((ms) => ms / 2);
+    const even = pairedSpeedup(base, method);
+    expect(even.value).toBeCloseTo(2, 12);
+    // Every question exactly twice as fast: every resample says 2.
+    expect(even.interval.lower).toBeCloseTo(2, 12);
+    expect(even.interval.upper).toBeCloseTo(2, 12);
+
+    const mixed = pairedSpeedup(base, [50, 200, 100, 400, 250, 120, 80, 360]);
+    const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    expect(mixed.value).toBeCloseTo(total(base) / 1560, 12);
+    expect(mixed.interval.lower).toBeLessThan(mixed.value);
+    expect(mixed.interval.upper).toBeGreaterThan(mixed.value);
+    expect(mixed.interval.lower).toBeGreaterThanOrEqual(1);
+    // Seeded: the same times, the same interval.
+    expect(pairedSpeedup(base, [50, 200, 100, 400, 250, 120, 80, 360])).toEqual(mixed);
+  });
+
+  it('refuses unpaired or empty times', () => {
+    expect(() => pairedSpeedup([1, 2], [1])).toThrow(/same questions/);
+    expect(() => pairedSpeedup([], [])).toThrow(/zero questions/);
   });
 });

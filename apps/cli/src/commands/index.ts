@@ -1,3 +1,4 @@
+import { benchCommand } from './bench-command.js';
 import type { CommandModule } from './command-module.js';
 import { convertCommand } from './convert-command.js';
 import { demoCommand } from './demo-command.js';
@@ -16,6 +17,7 @@ export const commands: readonly CommandModule[] = [
   generateCommand,
   runCommand,
   searchCommand,
+  benchCommand,
   workerCommand,
   profileCommand,
   taskCommand,

@@ -1,6 +1,4 @@
-import { availableParallelism, cpus } from 'node:os';
 import { basename } from 'node:path';
-import { nodeRuntimeVersions } from '@litestage/backend-node';
 import { defaultKvPolicy, KV_POLICIES, type KvPolicy, type Question } from '@litestage/core';
 import { serializeProfile } from '@litestage/profile';
 import { type Device, openRuntime, type Runtime } from '@litestage/runtime';
@@ -9,9 +7,7 @@ import {
   type Evaluator,
   importanceMetrics,
   measuredLatency,
-  measureLatencyModel,
   type PruningMode,
-  SEARCH_VERSION,
   type SearchOptions,
   type SearchResult,
   searchProfile,
@@ -23,8 +19,7 @@ import {
   QueueEvaluator,
   QueueJobError,
 } from '@litestage/search-queue';
-import { questionOfRecord } from '@litestage/tasks';
-import { checkWritable, loadQuestionRecords, writeFileAtomic } from '@litestage/tasks/node';
+import { checkWritable, writeFileAtomic } from '@litestage/tasks/node';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CliError, EXIT_INTERRUPTED } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
@@ -40,6 +35,7 @@ import {
 import { DEVICE_OPTION, reportDeviceChoice } from './device-option.js';
 import { nonNegativeInteger, oneOf, positiveInteger } from './option-parsers.js';
 import { SearchProgressDisplay } from './search-progress.js';
+import { calibrationQuestions, measureRuntimeLatency, searchTemplate } from './search-setup.js';
 
 interface SearchFlags {
   bundle?: string;
@@ -187,7 +183,7 @@ export const searchCommand: CommandModule = {
         // Before any work: a typo in a path must not cost a whole search.
         await checkWritable(flags.out);
         await checkWritable(checkpointPath);
-        const questions = await calibrationQuestions(flags);
+        const questions = await calibrationQuestionsOf(flags);
         const task = taskOf(flags);
         const runtime = await openRuntime({
           bundle: await bundleOrDemo(flags.bundle),
@@ -244,17 +240,7 @@ export const searchCommand: CommandModule = {
           searching = true;
           const result = await searchProfile(
             evaluator,
-            {
-              base: baseProfile,
-              calibrationId: `${basename(flags.calib)}#${questions.length}`,
-              searcher: { name: '@litestage/search', version: SEARCH_VERSION },
-              environment: {
-                device: `${cpus()[0]?.model?.trim() ?? 'cpu'} (${availableParallelism()} cores)`,
-                backend: runtime.session.backend,
-                executionProvider: runtime.session.executionProvider,
-                runtimeVersions: nodeRuntimeVersions(),
-              },
-            },
+            searchTemplate(runtime, baseProfile, `${basename(flags.calib)}#${questions.length}`),
             {
               epsilon: flags.epsilon,
               latency: latencyOf(flags, runtime, questions),
@@ -309,14 +295,8 @@ export const searchCommand: CommandModule = {
 };
 
 /** The first `--limit` questions of `--calib`, each with a gold answer. */
-async function calibrationQuestions(flags: SearchFlags): Promise<Question[]> {
-  const questions = (await loadQuestionRecords(flags.calib))
-    .slice(0, flags.limit ?? Number.POSITIVE_INFINITY)
-    .map(questionOfRecord);
-  if (questions.length === 0) throw new CliError(`${flags.calib}: no questions`);
-  if (questions.some((q) => q.answer === undefined))
-    throw new CliError(`${flags.calib}: calibration questions need gold answers`);
-  return questions;
+function calibrationQuestionsOf(flags: SearchFlags): Promise<Question[]> {
+  return calibrationQuestions(flags.calib, flags.limit);
 }
 
 /** `--latency`: wall-clock, or a latency model measured on this runtime when first needed. */
@@ -326,14 +306,7 @@ function latencyOf(
   questions: readonly Question[],
 ): SearchOptions['latency'] {
   if (flags.latency === 'measured') return measuredLatency;
-  return {
-    method: 'model',
-    measure: () => {
-      const prompt = runtime.format.stagePrompt(questions[0] as Question, []);
-      const promptTokens = runtime.tokenizer.encode(prompt, { addBos: true });
-      return measureLatencyModel(runtime.session, { promptTokens });
-    },
-  };
+  return { method: 'model', measure: () => measureRuntimeLatency(runtime, questions) };
 }
 
 /** What the search found and what it cost, in one line. */
