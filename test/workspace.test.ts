@@ -58,6 +58,8 @@ const ownRules: Record<string, string[]> = {
     '@litestage/search',
     '@litestage/tasks',
   ],
+  // Methods compared on held-out questions: engines and questions in, reports out.
+  '@litestage/benchmark': ['@litestage/core', '@litestage/profile', '@litestage/tasks'],
   '@litestage/model': ['@litestage/core', '@litestage/profile'],
   // The session logic both onnxruntime backends share, over either runtime's namespace.
   '@litestage/ort-session': ['@litestage/core', '@litestage/model'],
@@ -106,6 +108,7 @@ describe('workspace layout', () => {
         'apps/demo',
         'packages/backend-node',
         'packages/backend-web',
+        'packages/benchmark',
         'packages/core',
         'packages/demo-model',
         'packages/errors',

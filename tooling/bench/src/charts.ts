@@ -2,21 +2,9 @@
  * Charts of benchmark results as standalone SVG files, drawn with Apache ECharts' server-side
  * renderer (no browser, no DOM), so a README can show what a table only lists.
  */
-import * as echarts from 'echarts';
+import { type ChartOption, renderSvg } from '@litestage/benchmark';
 
-/** An ECharts option; kept loose here, ECharts checks it when it draws. */
-export type ChartOption = Record<string, unknown>;
-
-/** Draws `option` as an SVG document of the given size. */
-export function renderSvg(option: ChartOption, width = 800, height = 440): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
-  try {
-    chart.setOption({ animation: false, backgroundColor: '#ffffff', ...option });
-    return chart.renderToSVGString();
-  } finally {
-    chart.dispose();
-  }
-}
+export { type ChartOption, renderSvg };
 
 /** Title, legend below and the plot area: what every chart here shares. */
 function frame(title: string, right: number, bottom: number): ChartOption {

@@ -63,6 +63,7 @@ interface BenchFlags {
   profiles?: string;
   variants: boolean;
   epsilon: number;
+  maxBudget?: number;
   out: string;
   threads?: number;
   device: Device;
@@ -141,6 +142,11 @@ export const benchCommand: CommandModule = {
         'allowed accuracy drop in the searches (0.04 = 4 points)',
         fraction,
         0.04,
+      )
+      .option(
+        '--max-budget <k>',
+        'largest number of sub-layers a search skips per stage (default: all)',
+        nonNegativeInteger,
       )
       .requiredOption(
         '--out <dir>',
@@ -292,7 +298,7 @@ async function methodProfiles(
   const base = runtime.fullDepthProfile({ kvPolicy: defaultKvPolicy(runtime.manifest) });
   if (toSearch.every((s) => s.name === BASELINE)) {
     for (const s of toSearch) byMethod.set(s.name, { profile: base, strategy: s });
-    return { byMethod, calibration: null };
+    return { byMethod, calibration: calibrationOfProfiles(byMethod) };
   }
   const calibration = await calibrationOf(flags, runtime);
   const evaluator = await SharedEvaluations.open(
@@ -318,6 +324,7 @@ async function methodProfiles(
     try {
       const { profile } = await strategy.profile(evaluator, template, {
         epsilon: flags.epsilon,
+        ...(flags.maxBudget === undefined ? {} : { maxBudget: flags.maxBudget }),
         latency: { method: 'model', measure: async () => latency },
         checkpoint: new FileCheckpointStore(
           join(flags.out, 'searches', `${strategy.name}.checkpoint.json`),
@@ -333,10 +340,16 @@ async function methodProfiles(
       throw error;
     }
   }
-  return {
-    byMethod,
-    calibration: { source: calibration.source, count: calibration.questions.length },
-  };
+  return { byMethod, calibration: calibrationOfProfiles(byMethod) };
+}
+
+/** The calibration questions the searched profiles name (the first that names one). */
+function calibrationOfProfiles(byMethod: MethodProfiles['byMethod']): BenchReport['calibration'] {
+  for (const { profile } of byMethod.values()) {
+    const calibration = profile.provenance?.calibration;
+    if (calibration) return { source: calibration.id, count: calibration.size };
+  }
+  return null;
 }
 
 function profilePath(out: string, method: string): string {
@@ -475,6 +488,7 @@ function commandLine(flags: BenchFlags): string {
   add('--profiles', flags.profiles);
   if (!flags.variants) parts.push('--no-variants');
   add('--epsilon', flags.epsilon);
+  add('--max-budget', flags.maxBudget);
   add('--threads', flags.threads);
   add('--device', flags.device);
   add('--out', flags.out);
