@@ -40,7 +40,7 @@ function methods(calls: Record<string, string[]> = {}, failOn?: string): BenchMe
     {
       name: 'exit',
       engine: fakeEngine({
-        ms: (i) => 80,
+        ms: () => 80,
         exits: (i) => i % 3 === 0,
         unparsed: (i) => i === 5,
         calls: log('exit'),
@@ -80,9 +80,10 @@ describe('runMethods', () => {
       name: m.name,
       engine: {
         ...m.engine,
-        run: (q: Parameters<typeof m.engine.run>[0]) => (
-          order.push(`${q.id}:${m.name}`), m.engine.run(q)
-        ),
+        run: (q: Parameters<typeof m.engine.run>[0]) => {
+          order.push(`${q.id}:${m.name}`);
+          return m.engine.run(q);
+        },
       },
     }));
     const runs = await runMethods({ methods: traced, questions: questions.slice(0, 4) });
