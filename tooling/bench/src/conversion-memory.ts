@@ -10,32 +10,12 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DecoderConfig } from '@litestage/model';
 import {
   createRandomWeights,
   tinySentencePieceBpe,
   writeHuggingFaceCheckpoint,
 } from '@litestage/model/testing';
-
-export const TINYLLAMA_CONFIG: DecoderConfig = {
-  architecture: 'llama',
-  vocabSize: 32000,
-  hiddenSize: 2048,
-  intermediateSize: 5632,
-  numLayers: 22,
-  numHeads: 32,
-  numKvHeads: 4,
-  headDim: 64,
-  rmsNormEps: 1e-5,
-  ropeTheta: 10000,
-  ropeScaling: null,
-  ropeStyle: 'half',
-  maxPositionEmbeddings: 2048,
-  tieWordEmbeddings: false,
-  attentionBias: false,
-  bosTokenId: 1,
-  eosTokenIds: [2],
-};
+import { TINYLLAMA_CONFIG } from './tinyllama-config.js';
 
 async function folderSize(dir: string): Promise<number> {
   let total = 0;

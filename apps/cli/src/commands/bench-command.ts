@@ -39,7 +39,7 @@ import {
   taskOf,
 } from './default-bundle.js';
 import { DEVICE_OPTION, reportDeviceChoice } from './device-option.js';
-import { nonNegativeInteger, positiveInteger } from './option-parsers.js';
+import { fraction, nonNegativeInteger, positiveInteger } from './option-parsers.js';
 import { readProfileFile } from './run-questions.js';
 import { SearchProgressDisplay } from './search-progress.js';
 import {
@@ -88,13 +88,6 @@ function methodList(value: string): string[] {
   if (names.length === 0)
     throw new InvalidArgumentError('expected method names separated by commas.');
   return names;
-}
-
-function fraction(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n <= 1))
-    throw new InvalidArgumentError('expected a number in [0, 1].');
-  return n;
 }
 
 export const benchCommand: CommandModule = {

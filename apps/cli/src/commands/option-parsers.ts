@@ -23,3 +23,11 @@ export function oneOf<T extends string>(choices: readonly T[]) {
     return value as T;
   };
 }
+
+/** A number in [0, 1] (an accuracy drop, a probability). */
+export function fraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1))
+    throw new InvalidArgumentError('expected a number in [0, 1].');
+  return n;
+}

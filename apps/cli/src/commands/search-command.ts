@@ -33,7 +33,7 @@ import {
   taskOf,
 } from './default-bundle.js';
 import { DEVICE_OPTION, reportDeviceChoice } from './device-option.js';
-import { nonNegativeInteger, oneOf, positiveInteger } from './option-parsers.js';
+import { fraction, nonNegativeInteger, oneOf, positiveInteger } from './option-parsers.js';
 import { SearchProgressDisplay } from './search-progress.js';
 import { calibrationQuestions, measureRuntimeLatency, searchTemplate } from './search-setup.js';
 
@@ -61,13 +61,6 @@ interface SearchFlags {
   workers: number;
   queue?: string;
   queueName?: string;
-}
-
-function fraction(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n <= 1))
-    throw new InvalidArgumentError('expected a number in [0, 1].');
-  return n;
 }
 
 function probabilityList(value: string): number[] {

@@ -1,0 +1,102 @@
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DecoderConfig } from '@litestage/model';
+import { type ConvertOptions, convertCheckpoint } from '@litestage/model/convert';
+import {
+  createRandomWeights,
+  tinySentencePieceBpe,
+  writeHuggingFaceCheckpoint,
+} from '@litestage/model/testing';
+import { TINYLLAMA_CONFIG } from '../tinyllama-config.js';
+
+const exists = async (path: string) => Boolean(await stat(path).catch(() => null));
+
+/** The demo reasoner v2's own checkpoint, as committed. */
+export const DEMO_CHECKPOINT = fileURLToPath(
+  new URL('../../../../packages/demo-model/checkpoints/v2', import.meta.url),
+);
+
+/**
+ * A bundle converted once into `cache` and reused by later runs (a half-written one is
+ * never reused: conversion goes to a temporary folder renamed when done).
+ */
+export async function cachedBundle(
+  cache: string,
+  name: string,
+  options: Omit<ConvertOptions, 'out'>,
+  log: (line: string) => void,
+): Promise<string> {
+  const out = join(cache, name);
+  if (await exists(join(out, 'litestage.json'))) return out;
+  if (options.layout === 'optimum' && (await exists(join(out, 'config.json')))) return out;
+  const partial = `${out}.partial`;
+  await rm(partial, { recursive: true, force: true });
+  const started = performance.now();
+  log(`converting ${name} (once; cached in ${cache}) ...`);
+  await convertCheckpoint({ ...options, out: partial });
+  await rename(partial, out);
+  log(`  ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  return out;
+}
+
+/**
+ * A random checkpoint with TinyLlama-1.1B's exact shape (deterministic weights, bf16, three
+ * shards) written once into `cache`, with a tiny tokenizer (only its loading matters).
+ */
+export async function tinyLlamaCheckpoint(
+  cache: string,
+  log: (line: string) => void,
+): Promise<string> {
+  const dir = join(cache, 'tinyllama-shaped-checkpoint');
+  if (await exists(join(dir, 'done'))) return dir;
+  await rm(dir, { recursive: true, force: true });
+  const started = performance.now();
+  log(`writing a random TinyLlama-shaped checkpoint (once; cached in ${cache}) ...`);
+  await writeHuggingFaceCheckpoint(
+    dir,
+    TINYLLAMA_CONFIG,
+    createRandomWeights(TINYLLAMA_CONFIG, 1),
+    {
+      dtype: 'BF16',
+      shards: 3,
+    },
+  );
+  await writeFile(join(dir, 'tokenizer.json'), tinySentencePieceBpe().tokenizerJson);
+  await writeFile(join(dir, 'done'), '');
+  log(`  ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  return dir;
+}
+
+type WeightShape =
+  | 'hiddenSize'
+  | 'intermediateSize'
+  | 'numLayers'
+  | 'numHeads'
+  | 'numKvHeads'
+  | 'headDim'
+  | 'vocabSize';
+
+/** Bytes one weight takes: fp32 4; int4 half a byte plus an fp32 scale per block of 32. */
+export const BYTES_PER_WEIGHT = { fp32: 4, int4: 0.5 + 4 / 32 } as const;
+
+/** Weight bytes a decode step reads: per sub-layer, and the LM head. */
+export function weightBytes(
+  config: Pick<DecoderConfig, WeightShape>,
+  quant: keyof typeof BYTES_PER_WEIGHT,
+  lmHead: keyof typeof BYTES_PER_WEIGHT = 'fp32',
+): {
+  readonly attn: number;
+  readonly ffn: number;
+  readonly lmHead: number;
+  readonly total: number;
+} {
+  const d = config.hiddenSize;
+  const q = config.numHeads * config.headDim;
+  const kv = config.numKvHeads * config.headDim;
+  const w = BYTES_PER_WEIGHT[quant];
+  const attn = (d * (q + 2 * kv) + q * d) * w;
+  const ffn = 3 * d * config.intermediateSize * w;
+  const head = config.vocabSize * d * BYTES_PER_WEIGHT[lmHead];
+  return { attn, ffn, lmHead: head, total: config.numLayers * (attn + ffn) + head };
+}

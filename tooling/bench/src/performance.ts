@@ -1,0 +1,371 @@
+/**
+ * `pnpm bench`: the performance report. One run, every comparison interleaved (A/B step by
+ * step, medians with min and max), the machine described and its memory bandwidth measured;
+ * writes `docs/results/performance.md` and `performance.json`. Models it converts (the demo
+ * reasoner's two graph flavours, a random TinyLlama-shaped model) are cached in `--cache`.
+ *
+ *   node dist/performance.js [--out docs/results] [--cache ~/.cache/litestage-bench] [--quick]
+ */
+import { mkdir } from 'node:fs/promises';
+import { availableParallelism, cpus, homedir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
+import { nodeRuntimeVersions } from '@litestage/backend-node';
+import { generate, type ModelSession, type SkipMask, TextStreamer } from '@litestage/core';
+import { openRuntime, type Runtime } from '@litestage/runtime';
+import { MaxNewTokensCriteria, StoppingCriteriaList, TokenSampler } from '@litestage/sampler';
+import { median } from '@litestage/search';
+import { compareEngines, questionOfRecord } from '@litestage/tasks';
+import { collectTaskQuestions, writeFileAtomic } from '@litestage/tasks/node';
+import { measureBandwidth } from './perf/bandwidth.js';
+import { cachedBundle, DEMO_CHECKPOINT, tinyLlamaCheckpoint, weightBytes } from './perf/models.js';
+import { contextOf, interleavedDecode, interleavedPrefill, type Spread } from './perf/timing.js';
+import { arg, has } from './script-args.js';
+import { TINYLLAMA_CONFIG } from './tinyllama-config.js';
+
+const quick = has('--quick');
+const out = resolve(arg('--out', fileURLToPath(new URL('../../../docs/results', import.meta.url))));
+const cache = resolve(arg('--cache', join(homedir(), '.cache', 'litestage-bench')));
+const started = performance.now();
+const log = (line: string) => {
+  const s = ((performance.now() - started) / 1000).toFixed(0).padStart(4);
+  process.stderr.write(`[${s} s] ${line}\n`);
+};
+await mkdir(cache, { recursive: true });
+await mkdir(out, { recursive: true });
+
+const steps = quick ? 20 : 200;
+const bigSteps = quick ? 5 : 40;
+const result: Record<string, unknown> = {};
+const md: string[] = [];
+const ms = (s: Spread) => `${s.median.toFixed(3)} (${s.min.toFixed(3)}-${s.max.toFixed(3)})`;
+
+// The machine.
+const machine: Record<string, string | number> = {
+  cpu: cpus()[0]?.model?.trim() ?? 'unknown',
+  cores: availableParallelism(),
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  platform: `${process.platform} ${process.arch}`,
+  ...nodeRuntimeVersions(),
+};
+log('measuring memory bandwidth ...');
+const bandwidth: Record<number, number> = {};
+for (const threads of [1, 2]) {
+  bandwidth[threads] = (await measureBandwidth(threads, { runs: quick ? 5 : 15 })).gbPerSecond;
+}
+result.machine = { ...machine, bandwidthGBps: bandwidth };
+md.push(
+  '# Performance',
+  '',
+  `Written by \`pnpm bench\` on ${new Date().toISOString()}: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, node ${machine.node}, onnxruntime-node ${machine['onnxruntime-node'] ?? '?'}. Every comparison is interleaved step by step in one run; times are medians with (min-max). The machine may be shared: compare rows of one table, not absolute times across runs.`,
+  '',
+  `Memory bandwidth (a [1, 8192] x [8192, N] fp32 MatMul over 512 MiB of weights in onnxruntime, median run): **${bandwidth[1]?.toFixed(1)} GB/s** on 1 thread, **${bandwidth[2]?.toFixed(1)} GB/s** on 2.`,
+  '',
+);
+
+// The demo reasoner: graph flavours and threads.
+const fused = await cachedBundle(
+  cache,
+  'demo-v2-fused',
+  { input: DEMO_CHECKPOINT, graph: 'fused' },
+  log,
+);
+const standard = await cachedBundle(
+  cache,
+  'demo-v2-standard',
+  { input: DEMO_CHECKPOINT, graph: 'standard' },
+  log,
+);
+log('demo reasoner: decode steps by graph and threads ...');
+const demoRows: Record<string, Spread> = {};
+for (const threads of [1, 2]) {
+  const runtimes = [
+    await openRuntime({ bundle: standard, task: 'synthetic', threads }),
+    await openRuntime({ bundle: fused, task: 'synthetic', threads }),
+  ];
+  const [std, fus] = runtimes as [Runtime, Runtime];
+  const spreads = await interleavedDecode(
+    [
+      { name: `standard, ${threads} thread`, session: std.session },
+      { name: `fused, ${threads} thread`, session: fus.session },
+      {
+        name: `fused plain (no gates), ${threads} thread`,
+        session: fus.session,
+        request: { plain: true },
+      },
+    ],
+    { context: contextOf(64), steps },
+  );
+  Object.assign(demoRows, spreads);
+  for (const r of runtimes) await r.dispose();
+}
+log('demo reasoner: questions at full depth ...');
+const questionCount = quick ? 4 : 20;
+const { records } = await collectTaskQuestions({
+  task: 'synthetic',
+  split: 'test',
+  limit: questionCount,
+});
+const questions = records.map(questionOfRecord);
+const [stdRuntime, fusedRuntime] = [
+  await openRuntime({ bundle: standard, task: 'synthetic', threads: 1 }),
+  await openRuntime({ bundle: fused, task: 'synthetic', threads: 1 }),
+];
+const perQuestion = await compareEngines({
+  methods: [
+    { name: 'standard', engine: stdRuntime.createEngine(stdRuntime.fullDepthProfile()) },
+    { name: 'fused', engine: fusedRuntime.createEngine(fusedRuntime.fullDepthProfile()) },
+  ],
+  questions,
+});
+const textsOf = (name: string) =>
+  (perQuestion.methods[name]?.results ?? []).map((r) => r.stages.map((s) => s.text).join('\n'));
+const differing = textsOf('fused').filter((t, i) => t !== textsOf('standard')[i]).length;
+const stdStep = demoRows['standard, 1 thread'] as Spread;
+const fusedStep = demoRows['fused, 1 thread'] as Spread;
+const fusedPlain = demoRows['fused plain (no gates), 1 thread'] as Spread;
+result.demo = {
+  model: 'litestage-demo-reasoner-v2',
+  context: 64,
+  steps,
+  decode: demoRows,
+  perQuestion: {
+    questions: questions.length,
+    standardMs: perQuestion.methods.standard?.summary.meanMs,
+    fusedMs: perQuestion.methods.fused?.summary.meanMs,
+    textsDiffering: differing,
+  },
+  speedupFusedOverStandard: stdStep.median / fusedStep.median,
+};
+md.push(
+  '## Demo reasoner v2: graph flavours and threads',
+  '',
+  `Decode step at full depth after a 64-token context, ${steps} interleaved steps per row. \`standard\` is the standard-op graph, the engine's graph before the fused one; \`fused\` the default of \`litestage convert\`.`,
+  '',
+  '| graph | ms/token, median (min-max) | vs standard, 1 thread |',
+  '| --- | ---: | ---: |',
+  ...Object.entries(demoRows).map(
+    ([name, s]) => `| ${name} | ${ms(s)} | ${(stdStep.median / s.median).toFixed(2)}x |`,
+  ),
+  '',
+  `Full depth per question (${questions.length} held-out questions, interleaved, 1 thread): standard ${perQuestion.methods.standard?.summary.meanMs.toFixed(1)} ms, fused ${perQuestion.methods.fused?.summary.meanMs.toFixed(1)} ms (${((perQuestion.methods.standard?.summary.meanMs ?? 0) / (perQuestion.methods.fused?.summary.meanMs ?? 1)).toFixed(2)}x); stage texts differing: ${differing} of ${questions.length}.`,
+  '',
+  `Target: fused at least 2.5x faster per token than the standard graph: **${(stdStep.median / fusedStep.median).toFixed(2)}x**${stdStep.median / fusedStep.median >= 2.5 ? '' : `, missed by ${(2.5 - stdStep.median / fusedStep.median).toFixed(2)}x: on this 16-layer d=128 model a step is mostly fixed cost per run and per kernel (embedding, LM head, 16 K/V caches fed and fetched, the gates), not arithmetic`}.`,
+  '',
+);
+
+// transformers.js on the optimum export of the same checkpoint.
+log('transformers.js vs the engine on the optimum export ...');
+await cachedBundle(cache, 'demo-v2-optimum', { input: DEMO_CHECKPOINT, layout: 'optimum' }, log);
+env.allowRemoteModels = false;
+env.allowLocalModels = true;
+env.localModelPath = cache;
+env.useFSCache = false;
+const tokens = quick ? 16 : 64;
+const prompt = fusedRuntime.format.stagePrompt(questions[0] as (typeof questions)[number], []);
+const promptIds = fusedRuntime.tokenizer.encode(prompt, { addBos: true });
+const hf = await AutoModelForCausalLM.from_pretrained('demo-v2-optimum', {
+  device: 'cpu',
+  session_options: { intraOpNumThreads: 1, interOpNumThreads: 1 },
+});
+const hfTimes: number[] = [];
+const engineTimes: number[] = [];
+const engineGenerate = async (session: ModelSession) => {
+  const steps = generate(session, session.createSequence(), {
+    inputIds: promptIds,
+    sampler: new TokenSampler(),
+    stoppingCriteria: new StoppingCriteriaList([new MaxNewTokensCriteria(tokens)]),
+    streamer: new TextStreamer(fusedRuntime.tokenizer, { promptIds }),
+  });
+  for await (const _ of steps);
+};
+for (let run = 0; run < (quick ? 2 : 6); run++) {
+  for (const which of run % 2 === 0 ? ['hf', 'engine'] : ['engine', 'hf']) {
+    const start = performance.now();
+    if (which === 'hf') {
+      const dims = [1, promptIds.length];
+      await hf.generate({
+        input_ids: new Tensor('int64', BigInt64Array.from(promptIds, BigInt), dims),
+        attention_mask: new Tensor('int64', new BigInt64Array(promptIds.length).fill(1n), dims),
+        max_new_tokens: tokens,
+        min_new_tokens: tokens,
+        do_sample: false,
+      });
+      if (run > 0) hfTimes.push(performance.now() - start);
+    } else {
+      await engineGenerate(fusedRuntime.session);
+      if (run > 0) engineTimes.push(performance.now() - start);
+    }
+  }
+}
+await hf.dispose();
+const hfMs = median(hfTimes);
+const engineMs = median(engineTimes);
+result.transformersJs = {
+  promptTokens: promptIds.length,
+  newTokens: tokens,
+  transformersJsMs: hfMs,
+  engineMs,
+  engineOverTransformersJs: hfMs / engineMs,
+};
+md.push(
+  '## Against transformers.js',
+  '',
+  `The same checkpoint exported with \`litestage convert --layout optimum\` (fp32), loaded by \`@huggingface/transformers\` on onnxruntime-node CPU, 1 thread, against the engine's generation loop on the fused bundle (gated graph at full depth): a ${promptIds.length}-token prompt and exactly ${tokens} greedy tokens, median of ${hfTimes.length} interleaved runs.`,
+  '',
+  '| runner | ms per run | ms per token | speedup |',
+  '| --- | ---: | ---: | ---: |',
+  `| transformers.js 4.3.1 | ${hfMs.toFixed(1)} | ${(hfMs / tokens).toFixed(3)} | 1.00x |`,
+  `| LiteStage engine | ${engineMs.toFixed(1)} | ${(engineMs / tokens).toFixed(3)} | ${(hfMs / engineMs).toFixed(2)}x |`,
+  '',
+);
+await stdRuntime.dispose();
+await fusedRuntime.dispose();
+
+// A TinyLlama-shaped model: int4, gating, skip efficiency, prefill, bandwidth.
+const checkpoint = await tinyLlamaCheckpoint(cache, log);
+const int4 = await cachedBundle(
+  cache,
+  'tinyllama-shaped-int4',
+  { input: checkpoint, quantization: 'int4' },
+  log,
+);
+const bytes = weightBytes(TINYLLAMA_CONFIG, 'int4', 'fp32');
+const L = TINYLLAMA_CONFIG.numLayers;
+const maskOf = (fraction: number): SkipMask => {
+  // Evenly spaced layers, attention and feed-forward alike.
+  const count = Math.round(fraction * L);
+  const chosen = new Set(
+    Array.from({ length: count }, (_, i) => Math.floor(((i + 0.5) * L) / count)),
+  );
+  const flags = Array.from({ length: L }, (_, j) => chosen.has(j));
+  return { attn: flags, ffn: [...flags] };
+};
+log('TinyLlama-shaped int4: gating, skip efficiency, threads ...');
+const tiny: Record<string, unknown> = {};
+const tinyDecode: Record<number, Record<string, Spread>> = {};
+for (const threads of [1, 2]) {
+  const runtime = await openRuntime({ bundle: int4, threads });
+  const cases = [
+    { name: 'plain', session: runtime.session, request: { plain: true } },
+    ...[0, 0.25, 0.5, 0.75].map((f) => ({
+      name: `gated, ${100 * f}% skipped`,
+      session: runtime.session,
+      request: { skip: maskOf(f) },
+    })),
+  ];
+  tinyDecode[threads] = await interleavedDecode(threads === 1 ? cases : cases.slice(0, 2), {
+    context: contextOf(64),
+    steps: bigSteps,
+    warmup: 2,
+  });
+  await runtime.dispose();
+}
+const one = tinyDecode[1] as Record<string, Spread>;
+const full = (one['gated, 0% skipped'] as Spread).median;
+const efficiency = [0.25, 0.5, 0.75].map((f) => {
+  const mask = maskOf(f);
+  const skippedBytes =
+    mask.attn.filter(Boolean).length * bytes.attn + mask.ffn.filter(Boolean).length * bytes.ffn;
+  const ideal = full * (1 - skippedBytes / bytes.total);
+  const measured = (one[`gated, ${100 * f}% skipped`] as Spread).median;
+  return {
+    fraction: f,
+    measuredMs: measured,
+    idealMs: ideal,
+    efficiency: (full - measured) / (full - ideal),
+  };
+});
+log('TinyLlama-shaped int4: prefill ...');
+const prefillRuntime = await openRuntime({ bundle: int4, threads: 1 });
+const prefill: Record<string, Spread> = {};
+for (const length of [128, 512]) {
+  Object.assign(
+    prefill,
+    Object.fromEntries(
+      Object.entries(
+        await interleavedPrefill(
+          [
+            { name: `${length} tokens, full`, session: prefillRuntime.session },
+            {
+              name: `${length} tokens, 50% skipped`,
+              session: prefillRuntime.session,
+              request: { skip: maskOf(0.5) },
+            },
+          ],
+          { tokens: contextOf(length), runs: quick ? 1 : 3 },
+        ),
+      ),
+    ),
+  );
+}
+await prefillRuntime.dispose();
+const gatingOverhead = {
+  demo: fusedStep.median / fusedPlain.median - 1,
+  tinyLlamaInt4: full / (one.plain as Spread).median - 1,
+};
+tiny.decode = tinyDecode;
+tiny.weightBytesPerToken = bytes.total;
+tiny.skipEfficiency = efficiency;
+tiny.prefill = prefill;
+result.tinyLlamaInt4 = tiny;
+result.gatingOverhead = gatingOverhead;
+const tokS = (s: Spread) => (1000 / s.median).toFixed(1);
+const fractionOfBandwidth = (s: Spread, threads: number) =>
+  (bytes.total / (s.median / 1000) / 1e9 / (bandwidth[threads] as number)) * 100;
+md.push(
+  '## Gating overhead',
+  '',
+  'The gated graph with nothing skipped against the plain graph (no `If` gates) of the same bundle, 1 thread, interleaved. Target: at most 3%.',
+  '',
+  '| model | plain ms/token | gated ms/token | overhead |',
+  '| --- | ---: | ---: | ---: |',
+  `| demo reasoner v2 (16 layers, d=128, fp32) | ${ms(fusedPlain)} | ${ms(fusedStep)} | ${(100 * gatingOverhead.demo).toFixed(1)}% |`,
+  `| TinyLlama-shaped (22 layers, d=2048, int4) | ${ms(one.plain as Spread)} | ${ms(one['gated, 0% skipped'] as Spread)} | ${(100 * gatingOverhead.tinyLlamaInt4).toFixed(1)}% |`,
+  '',
+  '## TinyLlama-shaped int4 decode',
+  '',
+  `Random deterministic weights with TinyLlama-1.1B's shape (22 layers, d=2048, FFN 5632, 32/4 heads, vocab 32000), \`litestage convert --quant int4\` (MatMulNBits, block 32, fp32 LM head): ${(bytes.total / 1e6).toFixed(0)} MB of weights read per token (4-bit weights plus an fp32 scale per 32, and the ${(bytes.lmHead / 1e6).toFixed(0)} MB LM head). Context 64, ${bigSteps} interleaved steps.`,
+  '',
+  '| threads | graph | ms/token | tokens/s | weight bytes/s as % of measured bandwidth |',
+  '| ---: | --- | ---: | ---: | ---: |',
+  ...Object.entries(tinyDecode).flatMap(([threads, rows]) =>
+    Object.entries(rows)
+      .filter(([name]) => name === 'plain' || name === 'gated, 0% skipped')
+      .map(
+        ([name, s]) =>
+          `| ${threads} | ${name === 'plain' ? 'plain' : 'gated'} | ${ms(s)} | ${tokS(s)} | ${fractionOfBandwidth(s, Number(threads)).toFixed(0)}% |`,
+      ),
+  ),
+  '',
+  '## Skip efficiency',
+  '',
+  'TinyLlama-shaped int4, 1 thread: the same fraction of attention and feed-forward sub-layers skipped in evenly spaced layers. Ideal: the full step scaled by the weight bytes left to read. Efficiency: time saved over ideal time saved. Target: at least 0.9.',
+  '',
+  '| skipped | ms/token | ideal ms/token | efficiency |',
+  '| ---: | ---: | ---: | ---: |',
+  `| 0% | ${full.toFixed(2)} | | |`,
+  ...efficiency.map(
+    (e) =>
+      `| ${100 * e.fraction}% | ${e.measuredMs.toFixed(2)} | ${e.idealMs.toFixed(2)} | ${e.efficiency.toFixed(2)} |`,
+  ),
+  '',
+  '## Prefill',
+  '',
+  'TinyLlama-shaped int4, 1 thread, one prompt per run on a fresh sequence.',
+  '',
+  '| prompt | ms | tokens/s |',
+  '| --- | ---: | ---: |',
+  ...Object.entries(prefill).map(([name, s]) => {
+    const n = Number(name.split(' ')[0]);
+    return `| ${name} | ${ms(s)} | ${((1000 * n) / s.median).toFixed(0)} |`;
+  }),
+  '',
+  `Total: ${((performance.now() - started) / 60000).toFixed(1)} minutes${quick ? ' (--quick: fewer steps, not for the record)' : ''}.`,
+  '',
+);
+result.totalMinutes = (performance.now() - started) / 60000;
+await writeFileAtomic(join(out, 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
+await writeFileAtomic(join(out, 'performance.md'), md.join('\n'));
+log(`wrote ${join(out, 'performance.md')} and performance.json`);
