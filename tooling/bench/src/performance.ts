@@ -60,7 +60,7 @@ md.push(
   '',
   `Written by \`pnpm bench\` on ${new Date().toISOString()}: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, node ${machine.node}, onnxruntime-node ${machine['onnxruntime-node'] ?? '?'}. Every comparison is interleaved step by step in one run; times are medians with (min-max). The machine may be shared: compare rows of one table, not absolute times across runs.`,
   '',
-  `Memory bandwidth (a [1, 8192] x [8192, N] fp32 MatMul over 512 MiB of weights in onnxruntime, median run): **${bandwidth[1]?.toFixed(1)} GB/s** on 1 thread, **${bandwidth[2]?.toFixed(1)} GB/s** on 2.`,
+  `Memory bandwidth (a [1, 8192] x [8192, N] fp32 MatMul over 256 MiB of weights in onnxruntime, median run): **${bandwidth[1]?.toFixed(1)} GB/s** on 1 thread, **${bandwidth[2]?.toFixed(1)} GB/s** on 2.`,
   '',
 );
 

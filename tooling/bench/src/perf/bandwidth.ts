@@ -11,7 +11,7 @@ export async function measureBandwidth(
   threads: number,
   options: { readonly megabytes?: number; readonly runs?: number } = {},
 ): Promise<{ readonly gbPerSecond: number; readonly bytes: number; readonly medianMs: number }> {
-  const megabytes = options.megabytes ?? 512;
+  const megabytes = options.megabytes ?? 256;
   const k = 8192;
   const n = Math.floor((megabytes * 2 ** 20) / (4 * k));
   const weight = new Float32Array(k * n);
