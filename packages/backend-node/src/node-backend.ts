@@ -3,10 +3,15 @@ import type {
   Backend,
   BundleGraph,
   BundleSource,
+  KvCacheMode,
   LoadOptions,
   ModelSession,
 } from '@litestage/core';
-import { bundleSessionOptions, openOrtModelSession } from '@litestage/ort-session';
+import {
+  bundleSessionOptions,
+  inPlaceCacheRefusal,
+  openOrtModelSession,
+} from '@litestage/ort-session';
 import * as ort from 'onnxruntime-node';
 
 export const NODE_EXECUTION_PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
@@ -31,6 +36,32 @@ function sessionOptions(
       },
     },
   };
+}
+
+/**
+ * How K/V caches are kept when the caller does not say. `copy` until in-place measures
+ * faster with the same tokens (tooling/bench `kv-in-place`: see its README).
+ */
+export const DEFAULT_KV_CACHE: KvCacheMode = 'copy';
+
+/**
+ * Whether a session on `provider` keeps K/V in place: only on the CPU (onnxruntime-node
+ * writes into pre-allocated host outputs there) and for bundles whose graphs can. An explicit
+ * `in-place` that cannot be honoured throws the reason; the default quietly copies.
+ */
+function keepsKvInPlace(
+  provider: NodeExecutionProvider,
+  requested: KvCacheMode | undefined,
+  manifest: BundleSource['manifest'],
+): boolean {
+  const mode = requested ?? DEFAULT_KV_CACHE;
+  if (mode === 'copy') return false;
+  const refusal =
+    provider === 'cpu'
+      ? inPlaceCacheRefusal(manifest)
+      : `K/V are kept in place on the cpu provider only, not ${provider}`;
+  if (refusal && requested === 'in-place') throw new Error(`cannot keep K/V in place: ${refusal}`);
+  return refusal === null;
 }
 
 /**
@@ -76,6 +107,7 @@ export const nodeBackend: Backend = {
           sessionOptions: sessionOptions(provider, options.threads, bundle.manifest),
           // On WebGPU, K/V stay on the device; CPU and CUDA sessions return them to the host.
           deviceCaches: provider === 'webgpu',
+          inPlaceCaches: keepsKvInPlace(provider, options.kvCache, bundle.manifest),
           createSession,
         });
       } catch (error) {

@@ -6,6 +6,7 @@ it('exports exactly the public API', async () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
       "bundleSessionOptions",
+      "inPlaceCacheRefusal",
       "openOrtModelSession",
     ]
   `);
