@@ -7,12 +7,14 @@ import type {
   LoadOptions,
   ModelSession,
 } from '@litestage/core';
+import { decodeBytesPerToken, type ModelBundleManifest } from '@litestage/model';
 import {
   bundleSessionOptions,
   inPlaceCacheRefusal,
   openOrtModelSession,
 } from '@litestage/ort-session';
 import * as ort from 'onnxruntime-node';
+import { defaultIntraOpThreads } from './intra-op-threads.js';
 
 export const NODE_EXECUTION_PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
 export type NodeExecutionProvider = (typeof NODE_EXECUTION_PROVIDERS)[number];
@@ -26,7 +28,8 @@ function sessionOptions(
   return {
     ...shared,
     // Explicit threads and no spinning: spinning threads burn the cores other work needs.
-    intraOpNumThreads: threads ?? Math.max(1, Math.min(4, availableParallelism())),
+    intraOpNumThreads:
+      threads ?? defaultIntraOpThreads(bytesPerToken(manifest), availableParallelism()),
     interOpNumThreads: 1,
     extra: {
       session: {
@@ -36,6 +39,11 @@ function sessionOptions(
       },
     },
   };
+}
+
+/** Weights read per decode token, from a bundle manifest that carries the model's config. */
+function bytesPerToken(manifest: BundleSource['manifest']): number | null {
+  return 'config' in manifest ? decodeBytesPerToken(manifest as ModelBundleManifest) : null;
 }
 
 /**
