@@ -1,5 +1,6 @@
 import type { ModelSession, SkipMask } from '@litestage/core';
 import { createRandomWeights, memoryBundle, tinyDecoderConfig } from '@litestage/model/testing';
+import { IN_PLACE_FROM } from '@litestage/ort-session';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeBackend } from './node-backend.js';
 import { maxDifference } from './test-utils/max-difference.js';
@@ -17,8 +18,8 @@ const config = tinyDecoderConfig();
 const weights = createRandomWeights(config, 21);
 const bundle = await memoryBundle(config, weights);
 
-async function load(kvCache: 'in-place' | 'copy') {
-  const session = await nodeBackend.load(bundle, { threads: 1, kvCache });
+async function load(kvCache: 'in-place' | 'copy' | undefined, from = bundle) {
+  const session = await nodeBackend.load(from, { threads: 1, ...(kvCache ? { kvCache } : {}) });
   sessions.push(session);
   return session;
 }
@@ -89,6 +90,34 @@ describe('K/V in place', () => {
     expect(lengthsDiffered).toBe(true);
     // Longer than the first buffers (16 positions): growth kept what the caches held.
     expect(a.length).toBeGreaterThan(32);
+  });
+
+  it('by default copies short caches and keeps them in place from IN_PLACE_FROM positions, with the same logits', async () => {
+    const long = tinyDecoderConfig({ maxPositionEmbeddings: IN_PLACE_FROM + 64 });
+    const longBundle = await memoryBundle(long, createRandomWeights(long, 8));
+    const byDefault = await load(undefined, longBundle);
+    const copying = await load('copy', longBundle);
+    const a = byDefault.createSequence();
+    const b = copying.createSequence();
+    const nextMask = maskStream(9);
+    const step = async (tokens: number[]) => {
+      const skip = nextMask();
+      const got = await byDefault.step(a, { tokens, skip });
+      const want = await copying.step(b, { tokens, skip });
+      expect(maxDifference(got.logits, want.logits)).toBeLessThanOrEqual(1e-6);
+      expect(a.layerLengths()).toEqual(b.layerLengths());
+    };
+    // Which way the default sequence holds its caches now (not part of the Sequence contract).
+    const inPlace = () => (a as unknown as { inPlace: boolean }).inPlace;
+    await step(Array.from({ length: IN_PLACE_FROM - 10 }, (_, i) => 1 + (i % 50)));
+    expect(inPlace()).toBe(false);
+    for (let i = 0; i < 30; i++) await step([(i * 7 + 3) % long.vocabSize]);
+    expect(inPlace()).toBe(true);
+    // Past the threshold now, in place; back below it by a truncation, still the same.
+    a.truncate(IN_PLACE_FROM - 20);
+    b.truncate(IN_PLACE_FROM - 20);
+    for (let i = 0; i < 5; i++) await step([(i * 5 + 2) % long.vocabSize]);
+    expect(Math.max(...b.layerLengths())).toBeLessThan(IN_PLACE_FROM);
   });
 
   it('a truncated layer attends only to what it kept: stale entries past its length are ignored', async () => {

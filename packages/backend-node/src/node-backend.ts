@@ -10,6 +10,7 @@ import type {
 import { decodeBytesPerToken, type ModelBundleManifest } from '@litestage/model';
 import {
   bundleSessionOptions,
+  IN_PLACE_FROM,
   inPlaceCacheRefusal,
   openOrtModelSession,
 } from '@litestage/ort-session';
@@ -47,29 +48,27 @@ function bytesPerToken(manifest: BundleSource['manifest']): number | null {
 }
 
 /**
- * How K/V caches are kept when the caller does not say. `copy` until in-place measures
- * faster with the same tokens (tooling/bench `kv-in-place`: see its README).
+ * From which cache length a session on `provider` keeps K/V in place, or undefined to copy
+ * them: only on the CPU (onnxruntime-node writes into pre-allocated host outputs there) and
+ * for bundles whose graphs can. `in-place` keeps them in place from the start, `copy` never;
+ * without a choice, from `IN_PLACE_FROM` positions on, where in place measured faster. An
+ * explicit `in-place` that cannot be honoured throws the reason; the default quietly copies.
  */
-export const DEFAULT_KV_CACHE: KvCacheMode = 'copy';
-
-/**
- * Whether a session on `provider` keeps K/V in place: only on the CPU (onnxruntime-node
- * writes into pre-allocated host outputs there) and for bundles whose graphs can. An explicit
- * `in-place` that cannot be honoured throws the reason; the default quietly copies.
- */
-function keepsKvInPlace(
+function inPlaceFrom(
   provider: NodeExecutionProvider,
   requested: KvCacheMode | undefined,
   manifest: BundleSource['manifest'],
-): boolean {
-  const mode = requested ?? DEFAULT_KV_CACHE;
-  if (mode === 'copy') return false;
+): number | undefined {
+  if (requested === 'copy') return undefined;
   const refusal =
     provider === 'cpu'
       ? inPlaceCacheRefusal(manifest)
       : `K/V are kept in place on the cpu provider only, not ${provider}`;
-  if (refusal && requested === 'in-place') throw new Error(`cannot keep K/V in place: ${refusal}`);
-  return refusal === null;
+  if (refusal) {
+    if (requested === 'in-place') throw new Error(`cannot keep K/V in place: ${refusal}`);
+    return undefined;
+  }
+  return requested === 'in-place' ? 0 : IN_PLACE_FROM;
 }
 
 /**
@@ -115,7 +114,7 @@ export const nodeBackend: Backend = {
           sessionOptions: sessionOptions(provider, options.threads, bundle.manifest),
           // On WebGPU, K/V stay on the device; CPU and CUDA sessions return them to the host.
           deviceCaches: provider === 'webgpu',
-          inPlaceCaches: keepsKvInPlace(provider, options.kvCache, bundle.manifest),
+          inPlaceFrom: inPlaceFrom(provider, options.kvCache, bundle.manifest),
           createSession,
         });
       } catch (error) {

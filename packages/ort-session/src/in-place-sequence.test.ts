@@ -34,12 +34,31 @@ function recordingRuntime() {
     outputNames,
     async run(feeds: Record<string, OrtTensor>, fetches: Record<string, OrtTensor | null>) {
       runs.push({ feeds, fetches });
-      return { logits: new Tensor('float32', new Float32Array(10), [1, 1, 10]) };
+      const outputs: Record<string, OrtTensor> = {
+        logits: new Tensor('float32', new Float32Array(10), [1, 1, 10]),
+      };
+      if (Array.isArray(fetches)) {
+        // Copied caches: each present is its past and the new tokens, every value of a new
+        // entry its position (one KV head, head dim 4).
+        const t = feeds.input_ids?.dims[1] as number;
+        const start = Number((feeds.position_ids as OrtTensor).data[0]);
+        for (const j of [0, 1]) {
+          for (const kind of ['key', 'value']) {
+            const past = feeds[`past_${kind}.${j}`] as OrtTensor;
+            const n = past.dims[2] as number;
+            const data = new Float32Array((n + t) * 4);
+            data.set(past.data as Float32Array);
+            for (let i = 0; i < t; i++) data.fill(start + i, (n + i) * 4, (n + i + 1) * 4);
+            outputs[`present_${kind}.${j}`] = new Tensor('float32', data, [1, 1, n + t, 4]);
+          }
+        }
+      }
+      return outputs;
     },
     release: async () => {},
   } as unknown as OrtInferenceSession;
   const ort = { Tensor, InferenceSession: {} } as unknown as OrtNamespace;
-  const open = (inPlaceCaches: boolean, bundle = manifest) =>
+  const open = (inPlaceFrom: number | undefined, bundle = manifest) =>
     openOrtModelSession({
       ort,
       backend: 'test',
@@ -47,7 +66,7 @@ function recordingRuntime() {
       manifest: bundle,
       sessionOptions: {},
       deviceCaches: false,
-      inPlaceCaches,
+      inPlaceFrom,
       createSession: async () => session,
     });
   return { runs, open };
@@ -58,7 +77,7 @@ const int = (tensor: OrtTensor | undefined) => (tensor?.data as Int32Array | und
 describe('an in-place session', () => {
   it('fetches each present into the buffer it feeds as past, with each layer its own length', async () => {
     const runtime = recordingRuntime();
-    const session = await runtime.open(true);
+    const session = await runtime.open(0);
     const sequence = session.createSequence();
     await session.step(sequence, { tokens: [1, 2, 3] });
     await session.step(sequence, {
@@ -87,7 +106,7 @@ describe('an in-place session', () => {
 
   it('truncates by shortening lengths, and grows its buffers keeping what they hold', async () => {
     const runtime = recordingRuntime();
-    const session = await runtime.open(true);
+    const session = await runtime.open(0);
     const sequence = session.createSequence();
     await session.step(sequence, { tokens: [1, 2, 3, 4, 5, 6] });
     const buffer = runtime.runs[0]?.feeds['past_key.0'] as OrtTensor;
@@ -117,15 +136,44 @@ describe('an in-place session', () => {
     expect(inPlaceCacheRefusal({ graphFlavour: 'fused', propagateKv: true })).toMatch(/propagate/);
     const runtime = recordingRuntime();
     await expect(
-      runtime.open(true, { ...manifest, propagateKv: true } as BundleManifest),
+      runtime.open(0, { ...manifest, propagateKv: true } as BundleManifest),
     ).rejects.toThrow(/cannot keep K\/V in place/);
   });
 
   it('copies caches out when not asked to keep them in place', async () => {
     const runtime = recordingRuntime();
-    const session = await runtime.open(false);
-    await session.step(session.createSequence(), { tokens: [1] }).catch(() => {});
+    const session = await runtime.open(undefined);
+    await session.step(session.createSequence(), { tokens: [1] });
     // Fetched by name only: onnxruntime allocates every output itself.
     expect(Array.isArray(runtime.runs[0]?.fetches)).toBe(true);
+  });
+
+  it('copies short caches, and moves them into buffers once the longest reaches the threshold', async () => {
+    const runtime = recordingRuntime();
+    const session = await runtime.open(8);
+    const sequence = session.createSequence();
+    await session.step(sequence, { tokens: [1, 2, 3] });
+    await session.step(sequence, { tokens: [4, 5, 6, 7] });
+    // A truncation while copied cuts the caches: positions 0..4 stay.
+    sequence.truncate(5);
+    await session.step(sequence, { tokens: [8, 9] });
+    expect(runtime.runs.map((r) => Array.isArray(r.fetches))).toEqual([true, true, true]);
+    expect(sequence.layerLengths()).toEqual([7, 7]);
+    // 7 held + 1 new reaches 8: this step is written in place.
+    await session.step(sequence, { tokens: [9] });
+    const switched = runtime.runs.at(-1);
+    expect(Array.isArray(switched?.fetches)).toBe(false);
+    const buffer = switched?.feeds['past_key.0'] as OrtTensor;
+    expect(switched?.fetches['present_key.0']).toBe(buffer);
+    expect(buffer.dims).toEqual([1, 1, IN_PLACE_GROWTH, 4]);
+    expect(int(switched?.feeds['seqlens_k.0'])).toBe(7);
+    // The copied caches moved over: positions 0-4, then 5-6 written by the third step.
+    const firsts = Array.from({ length: 8 }, (_, p) => (buffer.data as Float32Array)[p * 4]);
+    expect(firsts).toEqual([0, 1, 2, 3, 4, 5, 6, 0]);
+    expect(sequence.layerLengths()).toEqual([8, 8]);
+    // A reset starts copying again.
+    sequence.reset();
+    await session.step(sequence, { tokens: [1] });
+    expect(Array.isArray(runtime.runs.at(-1)?.fetches)).toBe(true);
   });
 });

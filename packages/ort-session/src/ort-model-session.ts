@@ -34,12 +34,13 @@ export interface OrtModelSessionOptions {
    */
   readonly deviceCaches: boolean;
   /**
-   * Keep each sequence's K/V in place: one host buffer per layer, fed as past and fetched into
-   * as present (GroupQueryAttention's shared-buffer mode), for runtimes that write into
-   * pre-allocated outputs (onnxruntime-node on the CPU). Only for bundles
-   * `inPlaceCacheRefusal` accepts; otherwise caches are copied out after each step.
+   * Keep each sequence's K/V in place once its longest cache reaches this many positions (0:
+   * from the start): one host buffer per layer, fed as past and fetched into as present
+   * (GroupQueryAttention's shared-buffer mode), for runtimes that write into pre-allocated
+   * outputs (onnxruntime-node on the CPU). Only for bundles `inPlaceCacheRefusal` accepts.
+   * Omitted: caches are copied out after every step.
    */
-  readonly inPlaceCaches?: boolean;
+  readonly inPlaceFrom?: number | undefined;
   /** Creates an onnxruntime session for one of the bundle's graphs (from a path or bytes). */
   createSession(graph: BundleGraph, options: OrtSessionOptions): Promise<OrtInferenceSession>;
 }
@@ -51,8 +52,8 @@ export interface OrtModelSessionOptions {
  */
 export async function openOrtModelSession(options: OrtModelSessionOptions): Promise<ModelSession> {
   const { manifest, deviceCaches } = options;
-  const inPlace = Boolean(options.inPlaceCaches);
-  if (inPlace) {
+  const inPlaceFrom = options.inPlaceFrom ?? null;
+  if (inPlaceFrom !== null) {
     const refusal = deviceCaches
       ? 'K/V caches kept on the device cannot also be kept in host buffers'
       : inPlaceCacheRefusal(manifest);
@@ -78,7 +79,7 @@ export async function openOrtModelSession(options: OrtModelSessionOptions): Prom
       plainGraph ? () => create(plainGraph) : null,
       searchGraph ? () => create(searchGraph) : null,
       slicer,
-      inPlace,
+      inPlaceFrom,
     );
   } catch (error) {
     await gated.release();
@@ -135,8 +136,8 @@ class OrtModelSession implements ModelSession {
     private readonly loadSearch: (() => Promise<OrtInferenceSession>) | null,
     /** Slices device caches for truncation; null where caches are host tensors. */
     private readonly slicer: DeviceCacheSlicer | null,
-    /** Sequences keep K/V in place (`InPlaceSequence`) instead of copying them out. */
-    private readonly inPlace: boolean,
+    /** From which cache length sequences keep K/V in place (`InPlaceSequence`); null: never. */
+    private readonly inPlaceFrom: number | null,
   ) {
     this.fused = manifest.graphFlavour === 'fused';
   }
@@ -147,7 +148,7 @@ class OrtModelSession implements ModelSession {
   private search: Promise<OrtInferenceSession> | null = null;
 
   createSequence(): Sequence {
-    if (this.inPlace) {
+    if (this.inPlaceFrom !== null) {
       return new InPlaceSequence(
         this.ort,
         this,
@@ -155,6 +156,7 @@ class OrtModelSession implements ModelSession {
         this.manifest.numKvHeads,
         this.manifest.headDim,
         this.manifest.maxPositions,
+        this.inPlaceFrom,
       );
     }
     return new OrtSequence(
@@ -198,7 +200,7 @@ class OrtModelSession implements ModelSession {
       if (request.withCosines) throw new Error('the plain graph has no cosine outputs');
     }
     if (sequence instanceof OrtSequence) await sequence.settle(this.slicer);
-    else sequence.reserve(tokens.length);
+    const inPlace = sequence instanceof InPlaceSequence && sequence.prepare(tokens.length);
     const { Tensor } = this.ort;
     const t = tokens.length;
     const start = sequence.length;
@@ -235,7 +237,7 @@ class OrtModelSession implements ModelSession {
     const session = await this.sessionFor(usePlain, withCosines);
     const fetches = this.fetched(session, withCosines);
     let outputs: Record<string, OrtTensor>;
-    if (sequence instanceof InPlaceSequence) {
+    if (inPlace && sequence instanceof InPlaceSequence) {
       const into: Record<string, OrtTensor | null> = {};
       for (const name of fetches) into[name] = null;
       for (let j = 0; j < numLayers; j++) {
@@ -247,7 +249,7 @@ class OrtModelSession implements ModelSession {
       }
       outputs = (await session.run(feeds, into)) as Record<string, OrtTensor>;
       // A skipped attention sub-layer passes its cache through (in-place bundles never propagate).
-      sequence.extend(
+      sequence.extendInPlace(
         start,
         t,
         Array.from({ length: numLayers }, (_, j) => usePlain || !skip?.attn[j]),
