@@ -161,8 +161,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function load(bundle: BundleSource) {
-  const session = await nodeBackend.load(bundle, { threads: 1 });
+async function load(bundle: BundleSource, kvCache: 'in-place' | 'copy' = 'copy') {
+  const session = await nodeBackend.load(bundle, { threads: 1, kvCache });
   sessions.push(session);
   return recording(session);
 }
@@ -246,6 +246,30 @@ describe.each(['stories260K', 'tiny random'])('the engine on %s', (name) => {
     expect(await texts(b.propagate, 'propagate')).toEqual(
       await texts(b.propagateStandardOps, 'propagate'),
     );
+  });
+
+  it('keeping K/V in place gives the texts of copied caches, under reuse and reprefill, with skips', async () => {
+    const { standard } = bundles[name] as Bundles;
+    const skip = { begin: ['1.attn', '2.ffn'], end: ['0.ffn', '3.attn'] };
+    const run = async (kvCache: 'in-place' | 'copy', policy: Profile['runtime']['kvPolicy']) => {
+      const session = await load(standard, kvCache);
+      const profile = withPolicy(fullDepthProfile(session.manifest, format), policy, skip);
+      const result = await createEngine({ session, tokenizer, format, profile }).run(question);
+      return { texts: result.stages.map((x) => x.text), steps: session.steps };
+    };
+    for (const policy of ['reprefill', 'reuse'] as const) {
+      const copied = await run('copy', policy);
+      const inPlace = await run('in-place', policy);
+      expect(copied.texts.join('').length).toBeGreaterThan(10);
+      expect(inPlace.texts).toEqual(copied.texts);
+      expect(inPlace.steps.length).toBe(copied.steps.length);
+      const worst = Math.max(
+        ...inPlace.steps.map((s, i) =>
+          Math.max(...s.logits.map((v, k) => Math.abs(v - (copied.steps[i]?.logits[k] as number)))),
+        ),
+      );
+      expect(worst).toBeLessThanOrEqual(1e-5);
+    }
   });
 
   it('collects the cosines of every sub-layer at each prefill', async () => {

@@ -24,11 +24,14 @@ afterAll(async () => {
   for (const session of sessions) await session.dispose();
 });
 
-type BundleOptions = NonNullable<Parameters<typeof memoryBundle>[2]>;
+type BundleOptions = NonNullable<Parameters<typeof memoryBundle>[2]> & {
+  kvCache?: 'in-place' | 'copy';
+};
 
 async function load(config: DecoderConfig, weights: WeightSource, options: BundleOptions) {
   const session = await nodeBackend.load(await memoryBundle(config, weights, options), {
     threads: 1,
+    kvCache: options.kvCache ?? 'copy',
   });
   sessions.push(session);
   return session;
@@ -140,6 +143,15 @@ describe.each(GRAPH_FLAVOURS)('the %s graph', (graph) => {
       const weights = createRandomWeights(config, 11);
       await compareWithReference(config, weights, weights, { graph });
     });
+
+    it.runIf(graph === 'fused')(
+      'K/V kept in place: logits and cosines within 1e-4 under random skip masks',
+      async () => {
+        const config = tinyDecoderConfig({ numKvHeads: 2 });
+        const weights = createRandomWeights(config, 13);
+        await compareWithReference(config, weights, weights, { graph, kvCache: 'in-place' });
+      },
+    );
 
     it('propagate build: a skipped attention sub-layer still writes its K/V', async () => {
       const config = tinyDecoderConfig();

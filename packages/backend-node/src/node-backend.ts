@@ -3,11 +3,19 @@ import type {
   Backend,
   BundleGraph,
   BundleSource,
+  KvCacheMode,
   LoadOptions,
   ModelSession,
 } from '@litestage/core';
-import { bundleSessionOptions, openOrtModelSession } from '@litestage/ort-session';
+import { decodeBytesPerToken, type ModelBundleManifest } from '@litestage/model';
+import {
+  bundleSessionOptions,
+  IN_PLACE_FROM,
+  inPlaceCacheRefusal,
+  openOrtModelSession,
+} from '@litestage/ort-session';
 import * as ort from 'onnxruntime-node';
+import { defaultIntraOpThreads } from './intra-op-threads.js';
 
 export const NODE_EXECUTION_PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
 export type NodeExecutionProvider = (typeof NODE_EXECUTION_PROVIDERS)[number];
@@ -21,7 +29,8 @@ function sessionOptions(
   return {
     ...shared,
     // Explicit threads and no spinning: spinning threads burn the cores other work needs.
-    intraOpNumThreads: threads ?? Math.max(1, Math.min(4, availableParallelism())),
+    intraOpNumThreads:
+      threads ?? defaultIntraOpThreads(bytesPerToken(manifest), availableParallelism()),
     interOpNumThreads: 1,
     extra: {
       session: {
@@ -31,6 +40,35 @@ function sessionOptions(
       },
     },
   };
+}
+
+/** Weights read per decode token, from a bundle manifest that carries the model's config. */
+function bytesPerToken(manifest: BundleSource['manifest']): number | null {
+  return 'config' in manifest ? decodeBytesPerToken(manifest as ModelBundleManifest) : null;
+}
+
+/**
+ * From which cache length a session on `provider` keeps K/V in place, or undefined to copy
+ * them: only on the CPU (onnxruntime-node writes into pre-allocated host outputs there) and
+ * for bundles whose graphs can. `in-place` keeps them in place from the start, `copy` never;
+ * without a choice, from `IN_PLACE_FROM` positions on, where in place measured faster. An
+ * explicit `in-place` that cannot be honoured throws the reason; the default quietly copies.
+ */
+function inPlaceFrom(
+  provider: NodeExecutionProvider,
+  requested: KvCacheMode | undefined,
+  manifest: BundleSource['manifest'],
+): number | undefined {
+  if (requested === 'copy') return undefined;
+  const refusal =
+    provider === 'cpu'
+      ? inPlaceCacheRefusal(manifest)
+      : `K/V are kept in place on the cpu provider only, not ${provider}`;
+  if (refusal) {
+    if (requested === 'in-place') throw new Error(`cannot keep K/V in place: ${refusal}`);
+    return undefined;
+  }
+  return requested === 'in-place' ? 0 : IN_PLACE_FROM;
 }
 
 /**
@@ -76,6 +114,7 @@ export const nodeBackend: Backend = {
           sessionOptions: sessionOptions(provider, options.threads, bundle.manifest),
           // On WebGPU, K/V stay on the device; CPU and CUDA sessions return them to the host.
           deviceCaches: provider === 'webgpu',
+          inPlaceFrom: inPlaceFrom(provider, options.kvCache, bundle.manifest),
           createSession,
         });
       } catch (error) {

@@ -73,6 +73,10 @@ export const webBackend: Backend = {
 
   async load(bundle: BundleSource, options: LoadOptions = {}): Promise<ModelSession> {
     const requested = options.executionProviders ?? ['wasm'];
+    if (options.kvCache === 'in-place') {
+      // onnxruntime-web returns pre-allocated outputs unwritten: caches cannot stay in place.
+      throw new Error('onnxruntime-web cannot keep K/V in place: leave kvCache unset or copy');
+    }
     const failures: string[] = [];
     for (const name of requested) {
       if (!(WEB_EXECUTION_PROVIDERS as readonly string[]).includes(name)) {

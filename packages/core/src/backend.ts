@@ -129,7 +129,16 @@ export interface LoadOptions {
   readonly executionProviders?: readonly string[];
   /** CPU threads for one step (backend default when omitted). */
   readonly threads?: number;
+  /**
+   * How a sequence's K/V caches are kept between steps: `in-place` (one buffer per layer that
+   * each step writes its new tokens into) or `copy` (each step returns new, longer caches).
+   * Backend default when omitted; a backend or bundle that cannot keep them in place refuses
+   * an explicit `in-place`.
+   */
+  readonly kvCache?: KvCacheMode;
 }
+
+export type KvCacheMode = 'in-place' | 'copy';
 
 export interface Backend {
   /** Checks that the backend can work here (its runtime loads); throws with the reason if not. */

@@ -12,6 +12,7 @@ it('exports exactly the public API of @litestage/model', async () => {
       "bundleFromFiles",
       "bundleFromUrl",
       "bundleManifestSchema",
+      "decodeBytesPerToken",
       "encodeModel",
       "loadBundleTokenizer",
       "parseBundleManifest",

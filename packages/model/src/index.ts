@@ -11,6 +11,7 @@ export {
   parseBundleManifest,
 } from './bundle-manifest.js';
 export { loadBundleTokenizer } from './bundle-tokenizer.js';
+export { decodeBytesPerToken } from './decode-bytes-per-token.js';
 export type { DecoderConfig, RopeScaling } from './decoder-config.js';
 export { encodeModel, type OnnxModel } from './onnx/onnx-model.js';
 export { type BundleFiles, type ModelBundle, readBundle } from './read-bundle.js';

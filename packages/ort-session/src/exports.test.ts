@@ -5,7 +5,9 @@ it('exports exactly the public API', async () => {
   const api = await import('./index.js');
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
+      "IN_PLACE_FROM",
       "bundleSessionOptions",
+      "inPlaceCacheRefusal",
       "openOrtModelSession",
     ]
   `);

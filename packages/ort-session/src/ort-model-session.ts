@@ -8,6 +8,7 @@ import type {
   StepResult,
 } from '@litestage/core';
 import { DeviceCacheSlicer } from './device-cache-slicer.js';
+import { InPlaceSequence } from './in-place-sequence.js';
 import type {
   OrtInferenceSession,
   OrtNamespace,
@@ -32,6 +33,14 @@ export interface OrtModelSessionOptions {
    * the host after each step.
    */
   readonly deviceCaches: boolean;
+  /**
+   * Keep each sequence's K/V in place once its longest cache reaches this many positions (0:
+   * from the start): one host buffer per layer, fed as past and fetched into as present
+   * (GroupQueryAttention's shared-buffer mode), for runtimes that write into pre-allocated
+   * outputs (onnxruntime-node on the CPU). Only for bundles `inPlaceCacheRefusal` accepts.
+   * Omitted: caches are copied out after every step.
+   */
+  readonly inPlaceFrom?: number | undefined;
   /** Creates an onnxruntime session for one of the bundle's graphs (from a path or bytes). */
   createSession(graph: BundleGraph, options: OrtSessionOptions): Promise<OrtInferenceSession>;
 }
@@ -43,6 +52,13 @@ export interface OrtModelSessionOptions {
  */
 export async function openOrtModelSession(options: OrtModelSessionOptions): Promise<ModelSession> {
   const { manifest, deviceCaches } = options;
+  const inPlaceFrom = options.inPlaceFrom ?? null;
+  if (inPlaceFrom !== null) {
+    const refusal = deviceCaches
+      ? 'K/V caches kept on the device cannot also be kept in host buffers'
+      : inPlaceCacheRefusal(manifest);
+    if (refusal) throw new Error(`cannot keep K/V in place: ${refusal}`);
+  }
   const sessionOptions = deviceCaches
     ? { ...options.sessionOptions, ...deviceCacheOutputs(manifest.numLayers) }
     : options.sessionOptions;
@@ -63,11 +79,29 @@ export async function openOrtModelSession(options: OrtModelSessionOptions): Prom
       plainGraph ? () => create(plainGraph) : null,
       searchGraph ? () => create(searchGraph) : null,
       slicer,
+      inPlaceFrom,
     );
   } catch (error) {
     await gated.release();
     throw error;
   }
+}
+
+/**
+ * Why a bundle's graphs cannot keep K/V in place, or null when they can: the standard graph
+ * concatenates caches itself, and a `propagate` bundle's skipped attention appends by
+ * concatenation, so neither can write into a buffer of fixed length.
+ */
+export function inPlaceCacheRefusal(
+  manifest: Pick<BundleManifest, 'graphFlavour' | 'propagateKv'>,
+): string | null {
+  if (manifest.graphFlavour !== 'fused') {
+    return 'the bundle has standard-op graphs (only GroupQueryAttention, in the fused graph, shares past and present)';
+  }
+  if (manifest.propagateKv) {
+    return 'the bundle is built for the propagate KV policy (its skipped attention appends K/V by concatenation)';
+  }
+  return null;
 }
 
 /** Every present K/V output stays on the device; everything else comes back. */
@@ -102,6 +136,8 @@ class OrtModelSession implements ModelSession {
     private readonly loadSearch: (() => Promise<OrtInferenceSession>) | null,
     /** Slices device caches for truncation; null where caches are host tensors. */
     private readonly slicer: DeviceCacheSlicer | null,
+    /** From which cache length sequences keep K/V in place (`InPlaceSequence`); null: never. */
+    private readonly inPlaceFrom: number | null,
   ) {
     this.fused = manifest.graphFlavour === 'fused';
   }
@@ -112,6 +148,17 @@ class OrtModelSession implements ModelSession {
   private search: Promise<OrtInferenceSession> | null = null;
 
   createSequence(): Sequence {
+    if (this.inPlaceFrom !== null) {
+      return new InPlaceSequence(
+        this.ort,
+        this,
+        this.manifest.numLayers,
+        this.manifest.numKvHeads,
+        this.manifest.headDim,
+        this.manifest.maxPositions,
+        this.inPlaceFrom,
+      );
+    }
     return new OrtSequence(
       this.ort,
       this,
@@ -123,9 +170,11 @@ class OrtModelSession implements ModelSession {
 
   async step(sequence: Sequence, request: StepRequest): Promise<StepResult> {
     // A sequence's caches may live on another session's device: never feed them here.
-    if (!(sequence instanceof OrtSequence) || sequence.owner !== this)
+    const ours = sequence instanceof OrtSequence || sequence instanceof InPlaceSequence;
+    if (!ours || sequence.owner !== this)
       throw new Error('this sequence belongs to another session');
-    if (sequence.keys.length === 0) throw new Error('this sequence was disposed');
+    if (sequence instanceof OrtSequence ? sequence.keys.length === 0 : sequence.isDisposed)
+      throw new Error('this sequence was disposed');
     const { numLayers, vocabSize, maxPositions } = this.manifest;
     const tokens = request.tokens;
     if (tokens.length === 0) throw new RangeError('a step needs at least one token');
@@ -150,7 +199,8 @@ class OrtModelSession implements ModelSession {
       }
       if (request.withCosines) throw new Error('the plain graph has no cosine outputs');
     }
-    await sequence.settle(this.slicer);
+    if (sequence instanceof OrtSequence) await sequence.settle(this.slicer);
+    const inPlace = sequence instanceof InPlaceSequence && sequence.prepare(tokens.length);
     const { Tensor } = this.ort;
     const t = tokens.length;
     const start = sequence.length;
@@ -183,26 +233,41 @@ class OrtModelSession implements ModelSession {
         [numLayers],
       );
     }
-    for (let j = 0; j < numLayers; j++) {
-      const pastKey = sequence.keys[j] as OrtTensor;
-      feeds[`past_key.${j}`] = pastKey;
-      feeds[`past_value.${j}`] = sequence.values[j] as OrtTensor;
-      if (this.fused) {
-        // GroupQueryAttention's lengths, per layer: each layer's cache has its own.
-        const total = (pastKey.dims[2] as number) + t;
-        feeds[`seqlens_k.${j}`] = new Tensor('int32', Int32Array.of(total - 1), [1]);
-        feeds[`total_sequence_length.${j}`] = new Tensor('int32', Int32Array.of(total), [1]);
-      }
-    }
     const withCosines = Boolean(request.withCosines) && !usePlain;
     const session = await this.sessionFor(usePlain, withCosines);
-    const outputs = await session.run(feeds, this.fetched(session, withCosines));
-    sequence.extend(
-      start,
-      t,
-      Array.from({ length: numLayers }, (_, j) => outputs[`present_key.${j}`] as OrtTensor),
-      Array.from({ length: numLayers }, (_, j) => outputs[`present_value.${j}`] as OrtTensor),
-    );
+    const fetches = this.fetched(session, withCosines);
+    let outputs: Record<string, OrtTensor>;
+    if (inPlace && sequence instanceof InPlaceSequence) {
+      const into: Record<string, OrtTensor | null> = {};
+      for (const name of fetches) into[name] = null;
+      for (let j = 0; j < numLayers; j++) {
+        const layer = sequence.layer(j);
+        this.feedCache(feeds, j, layer.key, layer.value, layer.length, t);
+        // Present aliases past: GroupQueryAttention writes the new K/V into the buffer.
+        into[`present_key.${j}`] = layer.key;
+        into[`present_value.${j}`] = layer.value;
+      }
+      outputs = (await session.run(feeds, into)) as Record<string, OrtTensor>;
+      // A skipped attention sub-layer passes its cache through (in-place bundles never propagate).
+      sequence.extendInPlace(
+        start,
+        t,
+        Array.from({ length: numLayers }, (_, j) => usePlain || !skip?.attn[j]),
+      );
+    } else {
+      for (let j = 0; j < numLayers; j++) {
+        const key = sequence.keys[j] as OrtTensor;
+        const value = sequence.values[j] as OrtTensor;
+        this.feedCache(feeds, j, key, value, key.dims[2] as number, t);
+      }
+      outputs = (await session.run(feeds, fetches)) as Record<string, OrtTensor>;
+      sequence.extend(
+        start,
+        t,
+        Array.from({ length: numLayers }, (_, j) => outputs[`present_key.${j}`] as OrtTensor),
+        Array.from({ length: numLayers }, (_, j) => outputs[`present_value.${j}`] as OrtTensor),
+      );
+    }
     const logits = outputs.logits as OrtTensor;
     return {
       logits: logits.data as Float32Array,
@@ -214,6 +279,24 @@ class OrtModelSession implements ModelSession {
           }
         : {}),
     };
+  }
+
+  /** Layer `j`'s past K/V, and for the fused graphs its lengths (each layer has its own). */
+  private feedCache(
+    feeds: Record<string, OrtTensor>,
+    j: number,
+    key: OrtTensor,
+    value: OrtTensor,
+    pastLength: number,
+    tokens: number,
+  ): void {
+    feeds[`past_key.${j}`] = key;
+    feeds[`past_value.${j}`] = value;
+    if (!this.fused) return;
+    const { Tensor } = this.ort;
+    const total = pastLength + tokens;
+    feeds[`seqlens_k.${j}`] = new Tensor('int32', Int32Array.of(total - 1), [1]);
+    feeds[`total_sequence_length.${j}`] = new Tensor('int32', Int32Array.of(total), [1]);
   }
 
   /** The graph a step runs on: plain, search (for cosines) or the gated run graph. */

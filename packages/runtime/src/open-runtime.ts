@@ -8,6 +8,7 @@ import {
   type EngineOptions,
   type FullDepthOptions,
   fullDepthProfile,
+  type KvCacheMode,
   type ModelSession,
   resolveBackend,
   type TaskFormat,
@@ -53,6 +54,8 @@ export interface OpenRuntimeOptions {
   readonly device?: Device;
   /** CPU threads for one step; 0 or omitted lets the backend choose. */
   readonly threads?: number;
+  /** How K/V caches are kept between steps (`in-place` or `copy`); the backend's default when omitted. */
+  readonly kvCache?: KvCacheMode;
 }
 
 /** Everything a command needs to answer questions with one bundle. */
@@ -107,7 +110,10 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
   const { name, backend, passedOver } = await resolveBackend(
     device === 'auto' ? AUTO_DEVICE_ORDER : [device],
   );
-  const session = await backend.load(bundle, threads > 0 ? { threads } : {});
+  const session = await backend.load(bundle, {
+    ...(threads > 0 ? { threads } : {}),
+    ...(options.kvCache ? { kvCache: options.kvCache } : {}),
+  });
   const deviceChoice: DeviceChoice = { requested: device, device: name as RunDevice, passedOver };
   return {
     bundle,

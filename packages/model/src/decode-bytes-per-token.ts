@@ -1,0 +1,32 @@
+import type { ModelBundleManifest } from './bundle-manifest.js';
+
+/** An int4 weight as `MatMulNBits` reads it: half a byte, plus a float32 scale per 32. */
+const INT4_BYTES = 0.5 + 4 / 32;
+/**
+ * Float weights as onnxruntime's CPU provider reads them at decode time: 4 bytes, also in
+ * fp16 and int8 bundles, whose `Cast` / `DequantizeLinear` of initializers onnxruntime folds
+ * into float32 constants when it creates the session (checked on 1.30 with the optimized
+ * model written out). Only `MatMulNBits` keeps int4 weights packed.
+ */
+const FLOAT_BYTES = 4;
+
+/**
+ * The bytes of weights one decode token reads at full depth: every layer's projections
+ * (Q, K, V, O, gate, up, down) and the LM head; the embedding contributes one row and the
+ * norms a few vectors, left out. What decides whether more intra-op threads pay: below some
+ * size a step is kernel dispatch, above it memory bandwidth.
+ */
+export function decodeBytesPerToken(
+  manifest: Pick<ModelBundleManifest, 'config' | 'quantization' | 'quantizeLmHead'>,
+): number {
+  const { config, quantization } = manifest;
+  const { hiddenSize: d, intermediateSize: ffn, numHeads, numKvHeads, headDim } = config;
+  const attention = d * headDim * (2 * numHeads + 2 * numKvHeads);
+  const feedForward = 3 * d * ffn;
+  const projectionBytes = quantization === 'int4' ? INT4_BYTES : FLOAT_BYTES;
+  const headBytes = quantization === 'int4' && manifest.quantizeLmHead ? INT4_BYTES : FLOAT_BYTES;
+  return (
+    config.numLayers * (attention + feedForward) * projectionBytes +
+    config.vocabSize * d * headBytes
+  );
+}
