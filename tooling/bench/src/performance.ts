@@ -60,7 +60,7 @@ md.push(
   '',
   `Written by \`pnpm bench\` on ${new Date().toISOString()}: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, node ${machine.node}, onnxruntime-node ${machine['onnxruntime-node'] ?? '?'}. Every comparison is interleaved step by step in one run; times are medians with (min-max). The machine may be shared: compare rows of one table, not absolute times across runs.`,
   '',
-  `Memory bandwidth (a [1, 8192] x [8192, N] fp32 MatMul over 256 MiB of weights in onnxruntime, median run): **${bandwidth[1]?.toFixed(1)} GB/s** on 1 thread, **${bandwidth[2]?.toFixed(1)} GB/s** on 2.`,
+  `Memory bandwidth as onnxruntime reads weights (a [1, 8192] x [8192, N] fp32 MatMul over 256 MiB, median run; a lower bound of the machine's, and what the bandwidth fractions below divide by): **${bandwidth[1]?.toFixed(1)} GB/s** on 1 thread, **${bandwidth[2]?.toFixed(1)} GB/s** on 2.`,
   '',
 );
 
@@ -87,10 +87,10 @@ for (const threads of [1, 2]) {
   const [std, fus] = runtimes as [Runtime, Runtime];
   const spreads = await interleavedDecode(
     [
-      { name: `standard, ${threads} thread`, session: std.session },
-      { name: `fused, ${threads} thread`, session: fus.session },
+      { name: `standard, ${threads} thread${threads === 1 ? '' : 's'}`, session: std.session },
+      { name: `fused, ${threads} thread${threads === 1 ? '' : 's'}`, session: fus.session },
       {
-        name: `fused plain (no gates), ${threads} thread`,
+        name: `fused plain (no gates), ${threads} thread${threads === 1 ? '' : 's'}`,
         session: fus.session,
         request: { plain: true },
       },
