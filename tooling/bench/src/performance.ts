@@ -7,7 +7,7 @@
  *   node dist/performance.js [--out docs/results] [--cache ~/.cache/litestage-bench] [--quick]
  */
 import { mkdir } from 'node:fs/promises';
-import { availableParallelism, cpus, homedir, totalmem } from 'node:os';
+import { availableParallelism, cpus, homedir, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
@@ -28,6 +28,7 @@ const quick = has('--quick');
 const out = resolve(arg('--out', fileURLToPath(new URL('../../../docs/results', import.meta.url))));
 const cache = resolve(arg('--cache', join(homedir(), '.cache', 'litestage-bench')));
 const started = performance.now();
+const startLoad = loadavg()[0] ?? 0;
 const log = (line: string) => {
   const s = ((performance.now() - started) / 1000).toFixed(0).padStart(4);
   process.stderr.write(`[${s} s] ${line}\n`);
@@ -362,7 +363,7 @@ md.push(
     return `| ${name} | ${ms(s)} | ${((1000 * n) / s.median).toFixed(0)} |`;
   }),
   '',
-  `Total: ${((performance.now() - started) / 60000).toFixed(1)} minutes${quick ? ' (--quick: fewer steps, not for the record)' : ''}.`,
+  `Total: ${((performance.now() - started) / 60000).toFixed(1)} minutes${quick ? ' (--quick: fewer steps, not for the record)' : ''}. Load average (1 min) ${startLoad.toFixed(2)} at the start and ${loadavg()[0]?.toFixed(2)} at the end, on ${machine.cores} cores: above about 1, another process shared the CPUs and the 2-thread rows say little.`,
   '',
 );
 result.totalMinutes = (performance.now() - started) / 60000;
