@@ -220,6 +220,8 @@ md.push(
   `| transformers.js 4.3.1 | ${hfMs.toFixed(1)} | ${(hfMs / tokens).toFixed(3)} | 1.00x |`,
   `| LiteStage engine | ${engineMs.toFixed(1)} | ${(engineMs / tokens).toFixed(3)} | ${(hfMs / engineMs).toFixed(2)}x |`,
   '',
+  `Target: the engine at full depth at least as fast as transformers.js: **${(hfMs / engineMs).toFixed(2)}x**${hfMs >= engineMs ? '' : `, missed by ${(100 * (1 - hfMs / engineMs)).toFixed(0)}%`}. The export is the plain fused graph; the engine runs the gated one (the graph LiteStage skips in) with nothing skipped, whose \`If\` gates cost ${(100 * (fusedStep.median / fusedPlain.median - 1)).toFixed(0)}% per step on this model (see the gating overhead below).`,
+  '',
 );
 await stdRuntime.dispose();
 await fusedRuntime.dispose();
