@@ -152,7 +152,7 @@ md.push(
   '',
   `Full depth per question (${questions.length} held-out questions, interleaved, 1 thread): standard ${perQuestion.methods.standard?.summary.meanMs.toFixed(1)} ms, fused ${perQuestion.methods.fused?.summary.meanMs.toFixed(1)} ms (${((perQuestion.methods.standard?.summary.meanMs ?? 0) / (perQuestion.methods.fused?.summary.meanMs ?? 1)).toFixed(2)}x); stage texts differing: ${differing} of ${questions.length}.`,
   '',
-  `Target: fused at least 2.5x faster per token than the standard graph: **${(stdStep.median / fusedStep.median).toFixed(2)}x**${stdStep.median / fusedStep.median >= 2.5 ? '' : `, missed by ${(2.5 - stdStep.median / fusedStep.median).toFixed(2)}x: on this 16-layer d=128 model a step is mostly fixed cost per run and per kernel (embedding, LM head, 16 K/V caches fed and fetched, the gates), not arithmetic`}.`,
+  `Target: fused at least 2.5x faster per token than the standard graph: **${(stdStep.median / fusedStep.median).toFixed(2)}x**${stdStep.median / fusedStep.median >= 2.5 ? '' : `, short of 2.5x: on this 16-layer d=128 model a step is mostly fixed cost per run and per kernel (embedding, LM head, 16 K/V caches fed and fetched, the gates), not arithmetic`}.`,
   '',
 );
 
