@@ -81,3 +81,21 @@ export async function interleavedPrefill(
 export function contextOf(n: number): number[] {
   return Array.from({ length: n }, (_, i) => 3 + (i % 100));
 }
+
+/** Any timed actions, interleaved round by round in rotating order. */
+export async function interleaved(
+  actions: readonly { readonly name: string; run(): Promise<void> }[],
+  options: { readonly rounds: number; readonly warmup?: number },
+): Promise<Record<string, Spread>> {
+  const warmup = options.warmup ?? 5;
+  const times = actions.map((): number[] => []);
+  for (let round = 0; round < options.rounds + warmup; round++) {
+    for (let k = 0; k < actions.length; k++) {
+      const i = (round + k) % actions.length;
+      const start = performance.now();
+      await (actions[i] as (typeof actions)[number]).run();
+      if (round >= warmup) times[i]?.push(performance.now() - start);
+    }
+  }
+  return Object.fromEntries(actions.map((a, i) => [a.name, spreadOf(times[i] as number[])]));
+}

@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BundleManifest } from '@litestage/core';
+import * as ort from 'onnxruntime-node';
+
+/**
+ * The floor under the engine: the bundle's gated graph driven by nothing but
+ * `session.run`, nothing skipped, every output fetched. One prefill of `context`; each timed
+ * step then feeds that same past (so every step sees the same length, with no truncation)
+ * and one new token.
+ */
+export async function rawDecodeLoop(
+  bundle: string,
+  options: { readonly context: readonly number[]; readonly threads: number },
+): Promise<{ step(): Promise<void>; release(): Promise<void> }> {
+  const manifest = JSON.parse(
+    await readFile(join(bundle, 'litestage.json'), 'utf8'),
+  ) as BundleManifest;
+  const session = await ort.InferenceSession.create(join(bundle, manifest.graphs.gated.file), {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    intraOpNumThreads: options.threads,
+    interOpNumThreads: 1,
+    enableCpuMemArena: true,
+  });
+  const { numLayers, numKvHeads, headDim } = manifest;
+  const has = (name: string) => session.inputNames.includes(name);
+  const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim]);
+  const feedsFor = (tokens: readonly number[], start: number, past: ort.Tensor[][]) => {
+    const t = tokens.length;
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, t]),
+      position_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from(tokens, (_, i) => BigInt(start + i)),
+        [1, t],
+      ),
+      logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), [1]),
+    };
+    if (has('skip_attn')) {
+      feeds.skip_attn = new ort.Tensor('bool', new Uint8Array(numLayers), [numLayers]);
+      feeds.skip_ffn = new ort.Tensor('bool', new Uint8Array(numLayers), [numLayers]);
+    }
+    for (let j = 0; j < numLayers; j++) {
+      feeds[`past_key.${j}`] = past[0]?.[j] as ort.Tensor;
+      feeds[`past_value.${j}`] = past[1]?.[j] as ort.Tensor;
+      if (has(`seqlens_k.${j}`)) {
+        feeds[`seqlens_k.${j}`] = new ort.Tensor('int32', Int32Array.of(start + t - 1), [1]);
+        feeds[`total_sequence_length.${j}`] = new ort.Tensor(
+          'int32',
+          Int32Array.of(start + t),
+          [1],
+        );
+      }
+    }
+    return feeds;
+  };
+  const none = [Array.from({ length: numLayers }, empty), Array.from({ length: numLayers }, empty)];
+  const prefill = await session.run(feedsFor(options.context, 0, none));
+  const past = [
+    Array.from({ length: numLayers }, (_, j) => prefill[`present_key.${j}`] as ort.Tensor),
+    Array.from({ length: numLayers }, (_, j) => prefill[`present_value.${j}`] as ort.Tensor),
+  ];
+  const length = options.context.length;
+  return {
+    async step() {
+      await session.run(feedsFor([7], length, past));
+    },
+    release: () => session.release(),
+  };
+}
