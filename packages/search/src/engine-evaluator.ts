@@ -8,12 +8,7 @@ import {
   type Tokenizer,
 } from '@litestage/core';
 import type { Profile } from '@litestage/profile';
-import {
-  type Candidate,
-  candidateKey,
-  type EarlyExitShape,
-  type QuestionScore,
-} from './candidate.js';
+import type { Candidate, EarlyExitShape, QuestionScore } from './candidate.js';
 import type { CosineRequest, Evaluator, StageCosines } from './evaluator.js';
 import { median } from './latency.js';
 
@@ -64,7 +59,11 @@ export class EngineEvaluator implements Evaluator {
     candidate: Candidate,
     skip: Readonly<Record<string, readonly string[]>>,
   ): Engine {
-    const key = candidateKey(candidate, this.stages);
+    // What the engine does, not the budgets that chose it: strategies ranked differently
+    // reach other skip sets with the same budgets, and may share this evaluator.
+    const key = this.stages
+      .map((s) => `${s}:${(skip[s] ?? []).join(',')}:${candidate.thresholds[s] ?? '-'}`)
+      .join('|');
     let engine = this.engines.get(key);
     if (!engine) {
       const base = this.options.baseProfile;
