@@ -7,7 +7,9 @@ import type { BenchReport } from './report.js';
  */
 export function accuracySpeedupOption(report: BenchReport): ChartOption {
   const points = report.methods.flatMap((m) => {
-    if (!m.accuracy) return [];
+    // A method is placed by its paired speedup; without one (the baseline failed) it is left out.
+    const isBaseline = m.name === report.baseline;
+    if (!m.accuracy || (!m.vsBaseline && !isBaseline)) return [];
     const speedup = m.vsBaseline?.speedup ?? { value: 1, lower: 1, upper: 1 };
     return [{ name: m.name, accuracy: m.accuracy, speedup }];
   });

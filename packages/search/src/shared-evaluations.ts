@@ -37,6 +37,7 @@ export class SharedEvaluations implements Evaluator {
     this.stages = inner.stages;
     this.numLayers = inner.numLayers;
     this.questionIds = inner.questionIds;
+    if (inner.evaluateMany) this.evaluateMany = (c, skip, ids) => this.answer(c, skip, ids);
   }
 
   /** Wraps `inner`, starting from what `store` holds. */
@@ -56,16 +57,27 @@ export class SharedEvaluations implements Evaluator {
       .join('|');
   }
 
+  /**
+   * Present when the inner evaluator has it (worker threads, a queue): a batch goes there
+   * in one call. Otherwise questions run one at a time, each stored as soon as it is
+   * answered, so an interrupted search loses at most the question it was on.
+   */
+  readonly evaluateMany?: (
+    candidate: Candidate,
+    skip: Readonly<Record<string, readonly string[]>>,
+    questionIds: readonly string[],
+  ) => Promise<QuestionScore[]>;
+
   async evaluate(
     candidate: Candidate,
     skip: Readonly<Record<string, readonly string[]>>,
     questionId: string,
   ): Promise<QuestionScore> {
-    const [score] = await this.evaluateMany(candidate, skip, [questionId]);
+    const [score] = await this.answer(candidate, skip, [questionId]);
     return score as QuestionScore;
   }
 
-  async evaluateMany(
+  private async answer(
     candidate: Candidate,
     skip: Readonly<Record<string, readonly string[]>>,
     questionIds: readonly string[],
@@ -75,15 +87,15 @@ export class SharedEvaluations implements Evaluator {
     this.scores.set(what, known);
     const missing = questionIds.filter((id) => !known.has(id));
     this.shared += questionIds.length - missing.length;
-    if (missing.length > 0) {
-      const fresh = this.inner.evaluateMany
-        ? await this.inner.evaluateMany(candidate, skip, missing)
-        : await sequentially(missing, (id) => this.inner.evaluate(candidate, skip, id));
-      for (const [i, id] of missing.entries()) {
-        const score = fresh[i] as QuestionScore;
-        known.set(id, score);
-        await this.store?.append(what, id, score);
-      }
+    const keep = async (id: string, score: QuestionScore) => {
+      known.set(id, score);
+      await this.store?.append(what, id, score);
+    };
+    if (missing.length > 1 && this.inner.evaluateMany) {
+      const fresh = await this.inner.evaluateMany(candidate, skip, missing);
+      for (const [i, id] of missing.entries()) await keep(id, fresh[i] as QuestionScore);
+    } else {
+      for (const id of missing) await keep(id, await this.inner.evaluate(candidate, skip, id));
     }
     return questionIds.map((id) => known.get(id) as QuestionScore);
   }
@@ -107,15 +119,6 @@ export class SharedEvaluations implements Evaluator {
   distribution(): EvaluationDistribution {
     return this.inner.distribution?.() ?? { mode: 'in-process', workers: 1 };
   }
-}
-
-async function sequentially<T>(
-  ids: readonly string[],
-  run: (id: string) => Promise<T>,
-): Promise<T[]> {
-  const out: T[] = [];
-  for (const id of ids) out.push(await run(id));
-  return out;
 }
 
 /** Keeps shared evaluations in memory (tests, or a caller that persists them itself). */

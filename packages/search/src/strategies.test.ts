@@ -176,6 +176,31 @@ describe('SharedEvaluations', () => {
     expect(reopened.shared).toBeGreaterThan(0);
   });
 
+  it('batches only where the inner evaluator does, so a search stores each answer at once', async () => {
+    const plain = await SharedEvaluations.open(new FakeEvaluator());
+    expect(plain.evaluateMany).toBeUndefined();
+    const inner = new FakeEvaluator();
+    const batches: number[] = [];
+    const batching = Object.assign(inner, {
+      evaluateMany: async (
+        c: Parameters<FakeEvaluator['evaluate']>[0],
+        skip: Parameters<FakeEvaluator['evaluate']>[1],
+        ids: readonly string[],
+      ) => {
+        batches.push(ids.length);
+        return Promise.all(ids.map((id) => inner.evaluate(c, skip, id)));
+      },
+    });
+    const store = new MemoryEvaluationStore();
+    const shared = await SharedEvaluations.open(batching, store);
+    const candidate = { budgets: { recall: 1 }, thresholds: {} };
+    const skip = { recall: ['3.attn'], analyze: [], summarize: [] };
+    await shared.evaluateMany?.(candidate, skip, ['q1', 'q2', 'q3']);
+    await shared.evaluateMany?.(candidate, skip, ['q2', 'q3', 'q4']);
+    expect(batches).toEqual([3]);
+    expect(store.lines).toHaveLength(4);
+  });
+
   it('keys evaluations by what is skipped, not by the budget that chose it', async () => {
     const shared = await SharedEvaluations.open(new FakeEvaluator());
     const skip = { recall: ['1.ffn'], analyze: [], summarize: [] };

@@ -47,7 +47,7 @@ export interface SearchStrategy {
   readonly name: string;
   /** One sentence: what it skips, by which ranking, and where it comes from. */
   readonly description: string;
-  /** Whether it uses early exit (the bench reports exits only for those that do). */
+  /** Whether its profiles may end stages early (tunes an early-exit threshold). */
   readonly earlyExit: boolean;
   /** The profile for this model, task and calibration questions. */
   profile(

@@ -53,6 +53,22 @@ describe('litestage bench', () => {
     const { createdAt: _a, ...rest } = await readReport(out);
     const { createdAt: _b, ...before } = report;
     expect(rest).toEqual(before);
+    // The variants were not searched as such: no predicted speedup of their own.
+    expect(report.methods[3]?.profile.searchedSpeedup).toBeNull();
+    expect(report.methods[2]?.profile.searchedSpeedup).toBeGreaterThan(0);
+    // Another epsilon would mix two benches in one folder.
+    const other = await run(
+      'bench',
+      ...common,
+      ...search,
+      ...methods,
+      '--epsilon',
+      '0.1',
+      '--out',
+      out,
+    );
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(/holds a bench run with other epsilon; give another --out/);
   }, 300_000);
 
   it('takes a method’s profile from --profiles instead of searching', async () => {

@@ -158,6 +158,7 @@ export const benchCommand: CommandModule = {
         await mkdir(join(flags.out, 'searches'), { recursive: true });
         const task = taskOf(flags);
         const questions = await heldOutQuestions(flags, task);
+        await checkSameBench(flags, task);
         const runtime = await openRuntime({
           bundle: await bundleOrDemo(flags.bundle),
           task,
@@ -439,11 +440,51 @@ function benchMethods(
   return methods;
 }
 
+/** The profile under other runtime settings; no longer what its search found and priced. */
 function withRuntime(
   profile: Profile,
   runtime: Partial<{ kvPolicy: KvPolicy; skipInPrefill: boolean }>,
 ): Profile {
-  return parseProfile({ ...profile, runtime: { ...profile.runtime, ...runtime } });
+  const { provenance: _searched, ...settings } = profile;
+  return parseProfile({ ...settings, runtime: { ...profile.runtime, ...runtime } });
+}
+
+/**
+ * What the profiles, searches and outcomes kept in `--out` depend on. A rerun with other
+ * values would mix runs, so it is refused; more or fewer `--methods` are fine.
+ */
+async function checkSameBench(flags: BenchFlags, task: string): Promise<void> {
+  const inputs = {
+    bundle: flags.bundle ?? 'the demo reasoner',
+    task,
+    calib: flags.calib ?? 'synthetic calib split',
+    calibLimit: flags.calibLimit,
+    test: flags.test ?? `split ${flags.split}`,
+    limit: flags.limit ?? null,
+    seed: flags.seed ?? null,
+    epsilon: flags.epsilon,
+    maxBudget: flags.maxBudget ?? null,
+    threads: flags.threads ?? null,
+    device: flags.device,
+  };
+  const path = join(flags.out, 'bench-inputs.json');
+  let saved: Record<string, unknown> | null = null;
+  try {
+    saved = JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    saved = null;
+  }
+  if (saved) {
+    const differ = Object.entries(inputs)
+      .filter(([k, v]) => JSON.stringify(saved?.[k] ?? null) !== JSON.stringify(v))
+      .map(([k]) => k);
+    if (differ.length > 0)
+      throw new CliError(
+        `${flags.out} holds a bench run with other ${differ.join(', ')}; give another --out, or remove it to start over`,
+      );
+    return;
+  }
+  await writeFileAtomic(path, `${JSON.stringify(inputs, null, 2)}\n`);
 }
 
 function machineOf(runtime: Runtime, threads: number | undefined): Record<string, string | number> {
@@ -491,7 +532,9 @@ function commandLine(flags: BenchFlags): string {
 async function writeReport(out: string, report: BenchReport): Promise<void> {
   await writeFileAtomic(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   await writeFileAtomic(join(out, 'report.md'), reportMarkdown(report));
-  await writeFileAtomic(join(out, 'accuracy-vs-speedup.svg'), accuracySpeedupSvg(report));
+  // Nothing to plot before the first answer (an interrupt, or every method failing).
+  if (report.methods.some((m) => m.accuracy))
+    await writeFileAtomic(join(out, 'accuracy-vs-speedup.svg'), accuracySpeedupSvg(report));
 }
 
 function summaryOf(report: BenchReport, out: string): string {
