@@ -19,7 +19,9 @@ export interface EvaluationStore {
  * of `litestage bench`) share their evaluations: a question run under the same skip sets
  * and early-exit thresholds is answered once, whichever candidate or strategy asked, and
  * the full model's cosines are measured once per question. Answers are deterministic
- * (greedy decoding), so a shared answer is the answer.
+ * (greedy decoding), so a shared answer is the answer. A store holds no model identity, KV
+ * policy or early-exit shape: keep one per evaluator configuration (`litestage bench` keeps
+ * it in its `--out`, which refuses other inputs).
  */
 export class SharedEvaluations implements Evaluator {
   readonly stages: readonly string[];
