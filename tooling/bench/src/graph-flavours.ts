@@ -21,6 +21,7 @@ import { median } from '@litestage/search';
 import { compareEngines, questionOfRecord } from '@litestage/tasks';
 import { loadQuestionRecords } from '@litestage/tasks/node';
 import * as ort from 'onnxruntime-node';
+import { rawFeeds } from './perf/raw-loop.js';
 import { arg, has } from './script-args.js';
 
 const bundles = arg('--bundles').split(',');
@@ -134,7 +135,6 @@ async function kernelsPerStep(
     profileFilePrefix: join(profileDir, 'profile'),
   });
   const { numLayers, numKvHeads, headDim } = manifest;
-  const has = (name: string) => session.inputNames.includes(name);
   const empty = (): ort.Tensor =>
     new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim]);
   let keys: ort.Tensor[] = Array.from({ length: numLayers }, empty);
@@ -142,31 +142,7 @@ async function kernelsPerStep(
   let length = 0;
   const run = async (tokens: number[]) => {
     const t = tokens.length;
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, t]),
-      position_ids: new ort.Tensor(
-        'int64',
-        BigInt64Array.from(tokens, (_, i) => BigInt(length + i)),
-        [1, t],
-      ),
-      logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), [1]),
-    };
-    if (has('skip_attn')) {
-      feeds.skip_attn = new ort.Tensor('bool', new Uint8Array(numLayers), [numLayers]);
-      feeds.skip_ffn = new ort.Tensor('bool', new Uint8Array(numLayers), [numLayers]);
-    }
-    for (let j = 0; j < numLayers; j++) {
-      feeds[`past_key.${j}`] = keys[j] as ort.Tensor;
-      feeds[`past_value.${j}`] = values[j] as ort.Tensor;
-      if (has(`seqlens_k.${j}`)) {
-        feeds[`seqlens_k.${j}`] = new ort.Tensor('int32', Int32Array.of(length + t - 1), [1]);
-        feeds[`total_sequence_length.${j}`] = new ort.Tensor(
-          'int32',
-          Int32Array.of(length + t),
-          [1],
-        );
-      }
-    }
+    const feeds = rawFeeds(manifest, session.inputNames, tokens, length, [keys, values]);
     const out = await session.run(feeds);
     keys = keys.map((_, j) => out[`present_key.${j}`] as ort.Tensor);
     values = values.map((_, j) => out[`present_value.${j}`] as ort.Tensor);

@@ -24,37 +24,9 @@ export async function rawDecodeLoop(
     enableCpuMemArena: true,
   });
   const { numLayers, numKvHeads, headDim } = manifest;
-  const has = (name: string) => session.inputNames.includes(name);
   const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim]);
-  const feedsFor = (tokens: readonly number[], start: number, past: ort.Tensor[][]) => {
-    const t = tokens.length;
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, t]),
-      position_ids: new ort.Tensor(
-        'int64',
-        BigInt64Array.from(tokens, (_, i) => BigInt(start + i)),
-        [1, t],
-      ),
-      logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), [1]),
-    };
-    if (has('skip_attn')) {
-      feeds.skip_attn = new ort.Tensor('bool', new Uint8Array(numLayers), [numLayers]);
-      feeds.skip_ffn = new ort.Tensor('bool', new Uint8Array(numLayers), [numLayers]);
-    }
-    for (let j = 0; j < numLayers; j++) {
-      feeds[`past_key.${j}`] = past[0]?.[j] as ort.Tensor;
-      feeds[`past_value.${j}`] = past[1]?.[j] as ort.Tensor;
-      if (has(`seqlens_k.${j}`)) {
-        feeds[`seqlens_k.${j}`] = new ort.Tensor('int32', Int32Array.of(start + t - 1), [1]);
-        feeds[`total_sequence_length.${j}`] = new ort.Tensor(
-          'int32',
-          Int32Array.of(start + t),
-          [1],
-        );
-      }
-    }
-    return feeds;
-  };
+  const feedsFor = (tokens: readonly number[], start: number, past: ort.Tensor[][]) =>
+    rawFeeds(manifest, session.inputNames, tokens, start, past);
   const none = [Array.from({ length: numLayers }, empty), Array.from({ length: numLayers }, empty)];
   const prefill = await session.run(feedsFor(options.context, 0, none));
   const past = [
@@ -68,4 +40,41 @@ export async function rawDecodeLoop(
     },
     release: () => session.release(),
   };
+}
+
+/**
+ * The feeds of one run of a bundle's graph on its own, nothing skipped: `tokens` at
+ * positions `start`.., after `past` (`[keys, values]`, one tensor per layer).
+ */
+export function rawFeeds(
+  manifest: Pick<BundleManifest, 'numLayers'>,
+  inputNames: readonly string[],
+  tokens: readonly number[],
+  start: number,
+  past: readonly (readonly ort.Tensor[])[],
+): Record<string, ort.Tensor> {
+  const { numLayers } = manifest;
+  const t = tokens.length;
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(tokens, BigInt), [1, t]),
+    position_ids: new ort.Tensor(
+      'int64',
+      BigInt64Array.from(tokens, (_, i) => BigInt(start + i)),
+      [1, t],
+    ),
+    logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), [1]),
+  };
+  if (inputNames.includes('skip_attn')) {
+    feeds.skip_attn = new ort.Tensor('bool', new Uint8Array(numLayers), [numLayers]);
+    feeds.skip_ffn = new ort.Tensor('bool', new Uint8Array(numLayers), [numLayers]);
+  }
+  for (let j = 0; j < numLayers; j++) {
+    feeds[`past_key.${j}`] = past[0]?.[j] as ort.Tensor;
+    feeds[`past_value.${j}`] = past[1]?.[j] as ort.Tensor;
+    if (inputNames.includes(`seqlens_k.${j}`)) {
+      feeds[`seqlens_k.${j}`] = new ort.Tensor('int32', Int32Array.of(start + t - 1), [1]);
+      feeds[`total_sequence_length.${j}`] = new ort.Tensor('int32', Int32Array.of(start + t), [1]);
+    }
+  }
+  return feeds;
 }
