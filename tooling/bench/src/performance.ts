@@ -26,6 +26,7 @@ import { median } from '@litestage/search';
 import { compareEngines, questionOfRecord } from '@litestage/tasks';
 import { collectTaskQuestions, writeFileAtomic } from '@litestage/tasks/node';
 import { measureBandwidth } from './perf/bandwidth.js';
+import { type LlamaBenchRow, runLlamaBench } from './perf/llama-cpp.js';
 import { cachedBundle, DEMO_CHECKPOINT, tinyLlamaCheckpoint, weightBytes } from './perf/models.js';
 import { rawDecodeLoop } from './perf/raw-loop.js';
 import {
@@ -369,6 +370,14 @@ for (const length of [128, 512]) {
   );
 }
 await prefillRuntime.dispose();
+const llamaBin = has('--llama-bench') ? arg('--llama-bench') : null;
+const ggufs = has('--gguf') ? arg('--gguf').split(',') : [];
+let llama: LlamaBenchRow[] = [];
+if (llamaBin && ggufs.length > 0) {
+  log('llama.cpp on GGUF files of the same shape ...');
+  llama = runLlamaBench(llamaBin, ggufs);
+  result.llamaCpp = llama;
+}
 const gatingOverhead = {
   demo: fusedStep.median / fusedPlain.median - 1,
   tinyLlamaInt4: full / (one.plain as Spread).median - 1,
@@ -430,6 +439,7 @@ md.push(
     return `| ${name} | ${ms(s)} | ${((1000 * n) / s.median).toFixed(0)} |`;
   }),
   '',
+  ...llamaSection(),
   `Total: ${((performance.now() - started) / 60000).toFixed(1)} minutes${quick ? ' (--quick: fewer steps, not for the record)' : ''}. Load average (1 min) ${startLoad.toFixed(2)} at the start and ${loadavg()[0]?.toFixed(2)} at the end, on ${machine.cores} cores: above about 1, another process shared the CPUs and the 2-thread rows say little.`,
   '',
 );
@@ -437,3 +447,50 @@ result.totalMinutes = (performance.now() - started) / 60000;
 await writeFileAtomic(join(out, 'performance.json'), `${JSON.stringify(result, null, 2)}\n`);
 await writeFileAtomic(join(out, 'performance.md'), md.join('\n'));
 log(`wrote ${join(out, 'performance.md')} and performance.json`);
+
+/** llama.cpp next to our int4 bundle, when `--llama-bench` and `--gguf` were given. */
+function llamaSection(): string[] {
+  if (llama.length === 0) return [];
+  const ours = (threads: number) => tinyDecode[threads]?.['gated, 0% skipped'] as Spread;
+  const ourPrefill = prefill['128 tokens, full'] as Spread;
+  const lines = [
+    '## Against llama.cpp',
+    '',
+    `llama.cpp's \`llama-bench\` (commit ${has('--llama-commit') ? arg('--llama-commit') : llama[0]?.commit}, built by hand outside the repository: \`cmake -B build -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_CURL=OFF\`, \`cmake --build build --target llama-bench llama-quantize\`) on GGUF files of the same shape (TinyLlama-1.1B's, random F16 weights written with llama.cpp's gguf-py, quantized with \`llama-quantize\`), \`-p 128 -n 64 -t 1,2 -r 3\`, run in this same \`pnpm bench\` right after our rows. Bandwidth share: the GGUF file's bytes per token over the MatMul bandwidth measured above (llama.cpp reads weights faster than that MatMul, so the measure is a lower bound of the machine's).`,
+    '',
+    '| runner | weights | threads | decode tokens/s | % of bandwidth | prompt 128, tokens/s |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const threads of [1, 2]) {
+    const s = ours(threads);
+    lines.push(
+      `| LiteStage engine | int4 (MatMulNBits), fp32 LM head | ${threads} | ${tokS(s)} | ${fractionOfBandwidth(s, threads).toFixed(0)}% | ${threads === 1 ? ((1000 * 128) / ourPrefill.median).toFixed(0) : ''} |`,
+    );
+  }
+  for (const model of [...new Set(llama.map((r) => r.model))]) {
+    for (const threads of [1, 2]) {
+      const decode = llama.find(
+        (r) => r.model === model && r.threads === threads && r.test === 'decode 64',
+      );
+      const prompt = llama.find(
+        (r) => r.model === model && r.threads === threads && r.test === 'prompt 128',
+      );
+      if (!decode) continue;
+      const share = (decode.bytes * decode.tokensPerSecond) / 1e9 / (bandwidth[threads] as number);
+      lines.push(
+        `| llama.cpp | ${decode.type} | ${threads} | ${decode.tokensPerSecond.toFixed(1)} | ${(100 * share).toFixed(0)}% | ${prompt ? prompt.tokensPerSecond.toFixed(0) : ''} |`,
+      );
+    }
+  }
+  const q4 = llama.find((r) => /Q4_0/i.test(r.type) && r.threads === 1 && r.test === 'decode 64');
+  const q4two = llama.find(
+    (r) => /Q4_0/i.test(r.type) && r.threads === 2 && r.test === 'decode 64',
+  );
+  if (q4 && q4two)
+    lines.push(
+      '',
+      `Our int4 decode against llama.cpp Q4_0: **${(1000 / ours(1).median / q4.tokensPerSecond).toFixed(2)}x** on 1 thread, **${(1000 / ours(2).median / q4two.tokensPerSecond).toFixed(2)}x** on 2 (target: at least 1.0x).`,
+    );
+  lines.push('');
+  return lines;
+}
