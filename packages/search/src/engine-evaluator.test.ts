@@ -13,6 +13,15 @@ const questions: Question[] = generateSyntheticQuestions(createWorld(), {
 const runtime = await openRuntime({ bundle: demoBundleDir(), task: 'synthetic', threads: 1 });
 afterAll(() => runtime.dispose());
 
+const newEvaluator = () =>
+  new EngineEvaluator({
+    session: runtime.session,
+    tokenizer: runtime.tokenizer,
+    format: runtime.format,
+    baseProfile: runtime.fullDepthProfile(),
+    questions,
+    earlyExit: null,
+  });
 const tokensOf = (score: QuestionScore) =>
   Object.values(score.stages).map((stage) => stage.generatedTokens);
 
@@ -20,14 +29,7 @@ describe('EngineEvaluator', () => {
   it('runs the skip sets it is given, whatever budgets named them', async () => {
     // Strategies that rank differently (the bench shares one evaluator among them) reach
     // other skip sets with the same budgets: each must run its own.
-    const evaluator = new EngineEvaluator({
-      session: runtime.session,
-      tokenizer: runtime.tokenizer,
-      format: runtime.format,
-      baseProfile: runtime.fullDepthProfile(),
-      questions,
-      earlyExit: null,
-    });
+    const evaluator = newEvaluator();
     const candidate: Candidate = {
       budgets: { recall: 12, analyze: 12, summarize: 12 },
       thresholds: { recall: null, analyze: null, summarize: null },
@@ -45,14 +47,11 @@ describe('EngineEvaluator', () => {
       { recall: early, analyze: early, summarize: early },
       id,
     );
-    const alone = await new EngineEvaluator({
-      session: runtime.session,
-      tokenizer: runtime.tokenizer,
-      format: runtime.format,
-      baseProfile: runtime.fullDepthProfile(),
-      questions,
-      earlyExit: null,
-    }).evaluate(candidate, { recall: early, analyze: early, summarize: early }, id);
+    const alone = await newEvaluator().evaluate(
+      candidate,
+      { recall: early, analyze: early, summarize: early },
+      id,
+    );
     expect({ correct: b.correct, tokens: tokensOf(b) }).toEqual({
       correct: alone.correct,
       tokens: tokensOf(alone),
