@@ -144,14 +144,14 @@ describe.each(GRAPH_FLAVOURS)('the %s graph', (graph) => {
       await compareWithReference(config, weights, weights, { graph });
     });
 
-    it.runIf(graph === 'fused')(
-      'K/V kept in place: logits and cosines within 1e-4 under random skip masks',
-      async () => {
+    // Only the fused graph's GroupQueryAttention writes into a shared past/present buffer.
+    if (graph === 'fused') {
+      it('K/V kept in place: logits and cosines within 1e-4 under random skip masks', async () => {
         const config = tinyDecoderConfig({ numKvHeads: 2 });
         const weights = createRandomWeights(config, 13);
         await compareWithReference(config, weights, weights, { graph, kvCache: 'in-place' });
-      },
-    );
+      });
+    }
 
     it('propagate build: a skipped attention sub-layer still writes its K/V', async () => {
       const config = tinyDecoderConfig();

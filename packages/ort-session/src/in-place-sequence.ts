@@ -1,4 +1,5 @@
 import type { Sequence } from '@litestage/core';
+import { keepBefore, recordAppended, resizedCache } from './kv-cache-entries.js';
 import type { OrtNamespace, OrtTensor } from './ort-namespace.js';
 
 /**
@@ -92,8 +93,12 @@ export class InPlaceSequence implements Sequence {
     if (needed <= this.capacity) return true;
     const rounded = Math.ceil(needed / IN_PLACE_GROWTH) * IN_PLACE_GROWTH;
     const capacity = Math.max(needed, Math.min(rounded, this.maxPositions));
-    this.keys = this.keys.map((t, j) => this.rebuffer(t, capacity, this.held[j]?.length ?? 0));
-    this.values = this.values.map((t, j) => this.rebuffer(t, capacity, this.held[j]?.length ?? 0));
+    this.keys = this.keys.map((t, j) =>
+      resizedCache(this.ort, t, capacity, this.held[j]?.length ?? 0),
+    );
+    this.values = this.values.map((t, j) =>
+      resizedCache(this.ort, t, capacity, this.held[j]?.length ?? 0),
+    );
     this.capacity = capacity;
     return true;
   }
@@ -122,12 +127,7 @@ export class InPlaceSequence implements Sequence {
 
   /** Records a step whose caches were copied: the step's presents replace the caches. */
   extend(start: number, count: number, presentKeys: OrtTensor[], presentValues: OrtTensor[]): void {
-    for (let j = 0; j < this.numLayers; j++) {
-      const added = (presentKeys[j]?.dims[2] as number) - (this.keys[j]?.dims[2] as number);
-      if (added === count) for (let p = 0; p < count; p++) this.held[j]?.push(start + p);
-      else if (added !== 0)
-        throw new Error(`layer ${j} appended ${added} cache entries for ${count} tokens`);
-    }
+    recordAppended(this.held, this.keys, presentKeys, start, count);
     this.keys = presentKeys;
     this.values = presentValues;
     this.length = start + count;
@@ -138,14 +138,11 @@ export class InPlaceSequence implements Sequence {
       throw new RangeError(`cannot truncate a sequence of ${this.length} tokens to ${length}`);
     }
     for (let j = 0; j < this.numLayers; j++) {
-      const positions = this.held[j] as number[];
-      let keep = positions.length;
-      while (keep > 0 && (positions[keep - 1] as number) >= length) keep--;
-      positions.length = keep;
+      const keep = keepBefore(this.held[j] as number[], length);
       // Copied caches are cut; buffers keep their entries, past the valid length unread.
       if (!this.inPlace) {
-        this.keys[j] = this.rebuffer(this.keys[j] as OrtTensor, keep, keep);
-        this.values[j] = this.rebuffer(this.values[j] as OrtTensor, keep, keep);
+        this.keys[j] = resizedCache(this.ort, this.keys[j] as OrtTensor, keep, keep);
+        this.values[j] = resizedCache(this.ort, this.values[j] as OrtTensor, keep, keep);
       }
     }
     this.length = length;
@@ -165,19 +162,5 @@ export class InPlaceSequence implements Sequence {
       new Float32Array(this.kvHeads * positions * this.headDim),
       [1, this.kvHeads, positions, this.headDim],
     );
-  }
-
-  /** A cache of `positions` with the first `keep` entries of every head of `tensor`. */
-  private rebuffer(tensor: OrtTensor, positions: number, keep: number): OrtTensor {
-    const old = tensor.dims[2] as number;
-    if (positions === old) return tensor;
-    const source = tensor.data as Float32Array;
-    const result = this.tensor(positions);
-    const data = result.data as Float32Array;
-    const d = this.headDim;
-    for (let h = 0; h < this.kvHeads; h++) {
-      data.set(source.subarray(h * old * d, (h * old + keep) * d), h * positions * d);
-    }
-    return result;
   }
 }

@@ -1,5 +1,6 @@
 import type { Sequence } from '@litestage/core';
 import type { DeviceCacheSlicer } from './device-cache-slicer.js';
+import { keepBefore, recordAppended, resizedCache } from './kv-cache-entries.js';
 import type { OrtNamespace, OrtTensor } from './ort-namespace.js';
 
 /**
@@ -43,12 +44,7 @@ export class OrtSequence implements Sequence {
 
   /** Records what a step appended to each layer's cache; frees the caches it replaced. */
   extend(start: number, count: number, presentKeys: OrtTensor[], presentValues: OrtTensor[]): void {
-    for (let j = 0; j < this.numLayers; j++) {
-      const added = (presentKeys[j]?.dims[2] as number) - (this.keys[j]?.dims[2] as number);
-      if (added === count) for (let p = 0; p < count; p++) this.held[j]?.push(start + p);
-      else if (added !== 0)
-        throw new Error(`layer ${j} appended ${added} cache entries for ${count} tokens`);
-    }
+    recordAppended(this.held, this.keys, presentKeys, start, count);
     this.release();
     this.keys = presentKeys;
     this.values = presentValues;
@@ -61,16 +57,13 @@ export class OrtSequence implements Sequence {
     }
     if (length === this.length) return;
     for (let j = 0; j < this.numLayers; j++) {
-      const positions = this.held[j] as number[];
-      let keep = positions.length;
-      while (keep > 0 && (positions[keep - 1] as number) >= length) keep--;
-      positions.length = keep;
+      const keep = keepBefore(this.held[j] as number[], length);
       const key = this.keys[j] as OrtTensor;
       if (key.location === 'gpu-buffer') {
         this.pendingKeep[j] = keep;
       } else {
-        this.keys[j] = this.cut(key, keep);
-        this.values[j] = this.cut(this.values[j] as OrtTensor, keep);
+        this.keys[j] = resizedCache(this.ort, key, keep, keep);
+        this.values[j] = resizedCache(this.ort, this.values[j] as OrtTensor, keep, keep);
       }
     }
     this.length = length;
@@ -97,21 +90,6 @@ export class OrtSequence implements Sequence {
 
   private emptyCache(): OrtTensor {
     return new this.ort.Tensor('float32', new Float32Array(0), [1, this.kvHeads, 0, this.headDim]);
-  }
-
-  /** The first `keep` entries of a host `[1, kvHeads, n, headDim]` cache. */
-  private cut(tensor: OrtTensor, keep: number): OrtTensor {
-    const n = tensor.dims[2] as number;
-    if (keep === n) return tensor;
-    const data = tensor.data as Float32Array;
-    const out = new Float32Array(this.kvHeads * keep * this.headDim);
-    for (let h = 0; h < this.kvHeads; h++) {
-      out.set(
-        data.subarray(h * n * this.headDim, (h * n + keep) * this.headDim),
-        h * keep * this.headDim,
-      );
-    }
-    return new this.ort.Tensor('float32', out, [1, this.kvHeads, keep, this.headDim]);
   }
 
   /** Frees device caches (host ones are left to the garbage collector). */
