@@ -12,13 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import { nodeRuntimeVersions } from '@litestage/backend-node';
-import {
-  generate,
-  type ModelSession,
-  type Sequence,
-  type SkipMask,
-  TextStreamer,
-} from '@litestage/core';
+import { generate, type ModelSession, type SkipMask, TextStreamer } from '@litestage/core';
 import { IN_PLACE_FROM } from '@litestage/ort-session';
 import { openRuntime, type Runtime } from '@litestage/runtime';
 import { MaxNewTokensCriteria, StoppingCriteriaList, TokenSampler } from '@litestage/sampler';
@@ -31,6 +25,7 @@ import { cachedBundle, DEMO_CHECKPOINT, tinyLlamaCheckpoint, weightBytes } from 
 import { rawDecodeLoop } from './perf/raw-loop.js';
 import {
   contextOf,
+  decodeActions,
   interleaved,
   interleavedDecode,
   interleavedPrefill,
@@ -181,25 +176,19 @@ for (const length of [64, 512]) {
     await openRuntime({ bundle: fused, task: 'synthetic', threads: 1, kvCache: 'copy' }),
     await openRuntime({ bundle: fused, task: 'synthetic', threads: 1, kvCache: 'in-place' }),
   ];
-  const sequences: Sequence[] = [];
-  for (const r of modes) {
-    const sequence = r.session.createSequence();
-    await r.session.step(sequence, { tokens: context });
-    sequences.push(sequence);
-  }
-  const engineStep = (i: number) => async () => {
-    const r = modes[i] as Runtime;
-    const sequence = sequences[i] as Sequence;
-    await r.session.step(sequence, { tokens: [7] });
-    sequence.truncate(length);
-  };
+  const [copied, inPlace] = modes as [Runtime, Runtime];
   Object.assign(
     floorRows,
     await interleaved(
       [
         { name: `context ${length}: onnxruntime alone (copies K/V)`, run: raw.step },
-        { name: `context ${length}: engine, K/V copied`, run: engineStep(0) },
-        { name: `context ${length}: engine, K/V in place`, run: engineStep(1) },
+        ...(await decodeActions(
+          [
+            { name: `context ${length}: engine, K/V copied`, session: copied.session },
+            { name: `context ${length}: engine, K/V in place`, session: inPlace.session },
+          ],
+          context,
+        )),
       ],
       { rounds: steps },
     ),
