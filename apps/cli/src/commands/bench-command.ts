@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { nodeRuntimeVersions } from '@litestage/backend-node';
@@ -23,8 +23,7 @@ import {
   searchStrategies,
 } from '@litestage/search';
 import { FileCheckpointStore, FileEvaluationStore } from '@litestage/search/node';
-import { questionOfRecord } from '@litestage/tasks';
-import { collectTaskQuestions, loadQuestionRecords, writeFileAtomic } from '@litestage/tasks/node';
+import { writeFileAtomic } from '@litestage/tasks/node';
 import { type Command, InvalidArgumentError } from 'commander';
 import { CliError, EXIT_INTERRUPTED } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
@@ -39,8 +38,8 @@ import {
   taskOf,
 } from './default-bundle.js';
 import { DEVICE_OPTION, reportDeviceChoice } from './device-option.js';
-import { fraction, nonNegativeInteger, positiveInteger } from './option-parsers.js';
-import { readProfileFile } from './run-questions.js';
+import { fraction, nonNegativeInteger, oneOf, positiveInteger } from './option-parsers.js';
+import { questionsOf, readProfileFile } from './run-questions.js';
 import { SearchProgressDisplay } from './search-progress.js';
 import {
   calibrationQuestions,
@@ -106,10 +105,11 @@ export const benchCommand: CommandModule = {
       )
       .option('--calib-limit <n>', 'use the first N calibration questions', positiveInteger, 100)
       .option('--test <file.jsonl>', 'held-out questions with gold answers')
-      .option('--split <split>', 'held-out questions of the synthetic world: test', (v) => {
-        if (v !== 'test') throw new InvalidArgumentError('the only held-out split is "test".');
-        return 'test' as const;
-      })
+      .option(
+        '--split <split>',
+        'held-out questions of the synthetic world: test',
+        oneOf(['test'] as const),
+      )
       .option(
         '--limit <n>',
         `at most N held-out questions (default ${DEFAULT_TEST_QUESTIONS} of --split)`,
@@ -223,32 +223,23 @@ export const benchCommand: CommandModule = {
   },
 };
 
-/** `--test`, or `--split test` of the synthetic world. */
+/** `--test`, or `--split test` of the synthetic world (300 unless `--limit`). */
 async function heldOutQuestions(flags: BenchFlags, task: string): Promise<Question[]> {
-  let questions: Question[];
-  if (flags.test !== undefined) {
-    questions = (await readRecords(flags.test)).slice(0, flags.limit ?? Number.POSITIVE_INFINITY);
-  } else {
-    if (task !== 'synthetic')
-      throw new CliError(
-        `--split test is the synthetic world's; for task ${task} give --test <file>`,
-      );
-    const { records } = await collectTaskQuestions({
-      task: 'synthetic',
-      split: 'test',
-      limit: flags.limit ?? DEFAULT_TEST_QUESTIONS,
-      ...(flags.seed === undefined ? {} : { seed: flags.seed }),
-    });
-    questions = records.map(questionOfRecord);
-  }
-  if (questions.length === 0) throw new CliError('no held-out questions');
+  if (flags.split !== undefined && task !== 'synthetic')
+    throw new CliError(
+      `--split test is the synthetic world's; for task ${task} give --test <file>`,
+    );
+  const questions = await questionsOf({
+    ...(flags.test === undefined ? {} : { dataset: flags.test }),
+    ...(flags.split === undefined ? {} : { synthetic: flags.split }),
+    ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+    ...(flags.limit !== undefined || flags.split !== undefined
+      ? { limit: flags.limit ?? DEFAULT_TEST_QUESTIONS }
+      : {}),
+  });
   if (questions.some((q) => q.answer === undefined))
     throw new CliError('held-out questions need gold answers to be scored');
   return questions;
-}
-
-async function readRecords(file: string): Promise<Question[]> {
-  return (await loadQuestionRecords(file)).map(questionOfRecord);
 }
 
 function questionSource(flags: BenchFlags): string {
@@ -315,8 +306,8 @@ async function methodProfiles(
   for (const [i, strategy] of toSearch.entries()) {
     io.stderr(`litestage: method ${strategy.name} (${i + 1} of ${toSearch.length} to search)\n`);
     const display = new SearchProgressDisplay(io);
-    try {
-      const { profile } = await strategy.profile(evaluator, template, {
+    const { profile } = await strategy
+      .profile(evaluator, template, {
         epsilon: flags.epsilon,
         ...(flags.maxBudget === undefined ? {} : { maxBudget: flags.maxBudget }),
         latency: { method: 'model', measure: async () => latency },
@@ -325,14 +316,10 @@ async function methodProfiles(
         ),
         signal,
         onProgress: display.onProgress,
-      });
-      display.finish();
-      await writeFileAtomic(profilePath(flags.out, strategy.name), serializeProfile(profile));
-      byMethod.set(strategy.name, { profile, strategy });
-    } catch (error) {
-      display.finish();
-      throw error;
-    }
+      })
+      .finally(() => display.finish());
+    await writeFileAtomic(profilePath(flags.out, strategy.name), serializeProfile(profile));
+    byMethod.set(strategy.name, { profile, strategy });
   }
   return { byMethod, calibration: calibrationOfProfiles(byMethod) };
 }
@@ -351,12 +338,7 @@ function profilePath(out: string, method: string): string {
 }
 
 async function optionalProfile(path: string): Promise<Profile | null> {
-  try {
-    await readFile(path);
-  } catch {
-    return null;
-  }
-  return readProfileFile(path);
+  return (await stat(path).catch(() => null)) ? readProfileFile(path) : null;
 }
 
 async function calibrationOf(
@@ -372,13 +354,11 @@ async function calibrationOf(
     throw new CliError(
       `the searches need calibration questions: give --calib <file> for task ${runtime.format.id}`,
     );
-  const { records } = await collectTaskQuestions({
-    task: 'synthetic',
-    split: 'calib',
-    limit: flags.calibLimit,
-  });
   return {
-    questions: checkGold(records.map(questionOfRecord), 'the calib split'),
+    questions: checkGold(
+      await questionsOf({ synthetic: 'calib', limit: flags.calibLimit }),
+      'the calib split',
+    ),
     source: 'synthetic calib split',
   };
 }
