@@ -1,5 +1,5 @@
 import type { Profile } from '@litestage/profile';
-import { comparePaired, pairedSpeedup, wilsonInterval } from '@litestage/tasks';
+import { comparePaired, pairedSpeedup, type QuestionOutcome, summarizeRun } from '@litestage/tasks';
 import { z } from 'zod';
 import type { AnsweredOutcome, MethodOutcome, MethodRuns } from './method-runs.js';
 
@@ -128,10 +128,10 @@ function methodReport(
   const answered = row.filter((o): o is AnsweredOutcome => o?.ok === true);
   const failure = row.find((o) => o?.ok === false);
   const n = answered.length;
-  const right = answered.filter((o) => o.correct).length;
   const status = failure ? 'failed' : n === row.length ? 'ok' : 'incomplete';
-  const mean = (f: (o: AnsweredOutcome) => number) =>
-    n === 0 ? 0 : answered.reduce((sum, o) => sum + f(o), 0) / n;
+  // Accuracy, parse failures and per-stage means as every run reports them; the time per
+  // question is the engine's own (`ms`), which is also what the speedup compares.
+  const summary = n === 0 ? null : summarizeRun(answered.map(questionOutcomeOf));
   const stageOf = (o: AnsweredOutcome, s: string) => o.stages.find((x) => x.name === s);
   return {
     name: method.name,
@@ -141,21 +141,27 @@ function methodReport(
       failure && !failure.ok ? { questionId: failure.questionId, message: failure.error } : null,
     profile: summarizeProfile(method.profile),
     answered: n,
-    accuracy: n === 0 ? null : { value: right / n, ...wilsonInterval(right, n) },
+    accuracy: summary ? { value: summary.accuracy, ...summary.interval } : null,
     vsBaseline: baseRow ? pairedWith(row, baseRow) : null,
-    meanMs: n === 0 ? null : mean((o) => o.ms),
+    meanMs: n === 0 ? null : answered.reduce((sum, o) => sum + o.ms, 0) / n,
     stages: Object.fromEntries(
       stages.map((s) => [
         s,
         {
-          meanTokens: mean((o) => stageOf(o, s)?.tokens ?? 0),
-          meanMs: mean((o) => stageOf(o, s)?.ms ?? 0),
+          meanTokens: summary?.stages[s]?.meanTokens ?? 0,
+          meanMs: summary?.stages[s]?.meanMs ?? 0,
           earlyExits: answered.filter((o) => stageOf(o, s)?.exitReason === 'early-exit').length,
         },
       ]),
     ),
-    parseFailures: answered.filter((o) => !o.answer.ok).length,
+    parseFailures: summary
+      ? Object.values(summary.parseFailures).reduce((sum, count) => sum + count, 0)
+      : 0,
   };
+}
+
+function questionOutcomeOf(o: AnsweredOutcome): QuestionOutcome {
+  return { id: o.questionId, parsed: o.answer, correct: o.correct, stages: o.stages };
 }
 
 /** The method against the baseline on the questions both answered. */
