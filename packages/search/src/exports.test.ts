@@ -4,6 +4,7 @@ it('exports exactly the public API', async () => {
   const api = await import('./index.js');
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
+      "DEFAULT_EARLY_EXIT",
       "EngineEvaluator",
       "MemoryCheckpointStore",
       "MemoryEvaluationStore",

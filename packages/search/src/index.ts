@@ -52,6 +52,7 @@ export {
 export {
   type BudgetMode,
   type CandidateResult,
+  DEFAULT_EARLY_EXIT,
   type ProfileTemplate,
   type PruningMode,
   type SearchOptions,

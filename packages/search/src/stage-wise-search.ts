@@ -126,6 +126,9 @@ export interface SearchResult {
 
 const DEFAULT_THRESHOLDS = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
 
+/** The early-exit shape step 3 tunes when the options name none: max probability over 4 tokens. */
+export const DEFAULT_EARLY_EXIT: EarlyExitShape = { confidence: 'maxProb', window: 4 };
+
 /** The options with their defaults filled in, as the checkpoint records them. */
 interface SearchSettings {
   readonly epsilon: number;
@@ -257,10 +260,7 @@ function settingsOf(evaluator: Evaluator, options: SearchOptions): SearchSetting
     maxBudget: Math.min(options.maxBudget ?? allSubLayers, allSubLayers),
     pruning: options.pruning ?? 'wilson',
     batchSize: options.batchSize ?? 20,
-    earlyExit:
-      options.earlyExit === undefined
-        ? { confidence: 'maxProb' as const, window: 4 }
-        : options.earlyExit,
+    earlyExit: options.earlyExit === undefined ? DEFAULT_EARLY_EXIT : options.earlyExit,
     grid: options.thresholdGrid ?? DEFAULT_THRESHOLDS,
     budgets: options.budgets ?? 'stage-wise',
     budgetStep: budgetStepOf(options.budgetStep),

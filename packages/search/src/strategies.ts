@@ -3,6 +3,7 @@ import type { EarlyExitShape } from './candidate.js';
 import type { Evaluator } from './evaluator.js';
 import { blockInfluenceMetric } from './ranking.js';
 import {
+  DEFAULT_EARLY_EXIT,
   type ProfileTemplate,
   type SearchOptions,
   type SearchResult,
@@ -57,8 +58,6 @@ export interface SearchStrategy {
   ): Promise<StrategyResult>;
 }
 
-const DEFAULT_EXIT: EarlyExitShape = { confidence: 'maxProb', window: 4 };
-
 /** What a preset fixes of `searchProfile`'s options. */
 type Preset = Omit<SearchOptions, keyof StrategyOptions | 'strategy' | 'earlyExit'> & {
   readonly earlyExit: boolean;
@@ -75,7 +74,7 @@ function presetStrategy(name: string, description: string, preset: Preset): Sear
       const search = await searchProfile(evaluator, template, {
         ...options,
         ...fixed,
-        earlyExit: earlyExit ? (options.earlyExit ?? DEFAULT_EXIT) : null,
+        earlyExit: earlyExit ? (options.earlyExit ?? DEFAULT_EARLY_EXIT) : null,
         strategy: name,
       });
       return { profile: search.profile, search };

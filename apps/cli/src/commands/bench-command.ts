@@ -16,6 +16,7 @@ import { defaultKvPolicy, KV_POLICIES, type KvPolicy, type Question } from '@lit
 import { type Profile, parseProfile, serializeProfile } from '@litestage/profile';
 import { type Device, openRuntime, type Runtime } from '@litestage/runtime';
 import {
+  DEFAULT_EARLY_EXIT,
   EngineEvaluator,
   type LatencyModel,
   type SearchStrategy,
@@ -293,7 +294,7 @@ async function methodProfiles(
       format: runtime.format,
       baseProfile: base,
       questions: calibration.questions,
-      earlyExit: { confidence: 'maxProb', window: 4 },
+      earlyExit: DEFAULT_EARLY_EXIT,
     }),
     new FileEvaluationStore(join(flags.out, 'searches', 'evaluations.jsonl')),
   );
