@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBytesPerToken } from './decode-bytes-per-token.js';
+import { decodeBytesPerToken, decodeWeightBytes } from './decode-bytes-per-token.js';
 import { tinyDecoderConfig } from './testing/tiny-decoder-config.js';
 
 const config = tinyDecoderConfig({
@@ -27,5 +27,15 @@ describe('decodeBytesPerToken', () => {
     expect(decodeBytesPerToken({ config, quantization: 'int4', quantizeLmHead: true })).toBe(
       (16 * 196608 + 1339 * 128) * 0.625,
     );
+  });
+
+  it('splits the bytes into a layer of attention and feed-forward, and the LM head', () => {
+    const parts = decodeWeightBytes({ config, quantization: 'int4' });
+    // Q and O 128x128, K and V 128x64; gate, up and down 128x384; packed 4-bit.
+    expect(parts.attention).toBe(49152 * 0.625);
+    expect(parts.feedForward).toBe(147456 * 0.625);
+    expect(parts.lmHead).toBe(1339 * 128 * 4);
+    expect(parts.total).toBe(16 * (parts.attention + parts.feedForward) + parts.lmHead);
+    expect(parts.total).toBe(decodeBytesPerToken({ config, quantization: 'int4' }));
   });
 });

@@ -10,23 +10,47 @@ const INT4_BYTES = 0.5 + 4 / 32;
  */
 const FLOAT_BYTES = 4;
 
+/** Weight bytes a full-depth decode token reads, by part. */
+export interface DecodeWeightBytes {
+  /** One layer's attention projections (Q, K, V, O). */
+  readonly attention: number;
+  /** One layer's feed-forward projections (gate, up, down). */
+  readonly feedForward: number;
+  readonly lmHead: number;
+  /** Every layer's projections and the LM head. */
+  readonly total: number;
+}
+
 /**
- * The bytes of weights one decode token reads at full depth: every layer's projections
- * (Q, K, V, O, gate, up, down) and the LM head; the embedding contributes one row and the
- * norms a few vectors, left out. What decides whether more intra-op threads pay: below some
- * size a step is kernel dispatch, above it memory bandwidth.
+ * The bytes of weights one decode token reads at full depth, by part: every layer's
+ * projections (Q, K, V, O, gate, up, down) and the LM head; the embedding contributes one
+ * row and the norms a few vectors, left out. Skipping a sub-layer saves its part.
+ */
+export function decodeWeightBytes(
+  manifest: Pick<ModelBundleManifest, 'config' | 'quantization' | 'quantizeLmHead'>,
+): DecodeWeightBytes {
+  const { config, quantization } = manifest;
+  const { hiddenSize: d, intermediateSize: ffn, numHeads, numKvHeads, headDim } = config;
+  const projectionBytes = quantization === 'int4' ? INT4_BYTES : FLOAT_BYTES;
+  const headBytes = quantization === 'int4' && manifest.quantizeLmHead ? INT4_BYTES : FLOAT_BYTES;
+  const attention = d * headDim * (2 * numHeads + 2 * numKvHeads) * projectionBytes;
+  const feedForward = 3 * d * ffn * projectionBytes;
+  const lmHead = config.vocabSize * d * headBytes;
+  return {
+    attention,
+    feedForward,
+    lmHead,
+    total: config.numLayers * (attention + feedForward) + lmHead,
+  };
+}
+
+/**
+ * The bytes of weights one decode token reads at full depth (`decodeWeightBytes`' total).
+ * What decides whether more intra-op threads pay: below some size a step is kernel
+ * dispatch, above it memory bandwidth.
  */
 export function decodeBytesPerToken(
   manifest: Pick<ModelBundleManifest, 'config' | 'quantization' | 'quantizeLmHead'>,
 ): number {
-  const { config, quantization } = manifest;
-  const { hiddenSize: d, intermediateSize: ffn, numHeads, numKvHeads, headDim } = config;
-  const attention = d * headDim * (2 * numHeads + 2 * numKvHeads);
-  const feedForward = 3 * d * ffn;
-  const projectionBytes = quantization === 'int4' ? INT4_BYTES : FLOAT_BYTES;
-  const headBytes = quantization === 'int4' && manifest.quantizeLmHead ? INT4_BYTES : FLOAT_BYTES;
-  return (
-    config.numLayers * (attention + feedForward) * projectionBytes +
-    config.vocabSize * d * headBytes
-  );
+  return decodeWeightBytes(manifest).total;
 }

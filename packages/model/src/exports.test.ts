@@ -13,6 +13,7 @@ it('exports exactly the public API of @litestage/model', async () => {
       "bundleFromUrl",
       "bundleManifestSchema",
       "decodeBytesPerToken",
+      "decodeWeightBytes",
       "encodeModel",
       "loadBundleTokenizer",
       "parseBundleManifest",

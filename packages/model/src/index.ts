@@ -11,7 +11,11 @@ export {
   parseBundleManifest,
 } from './bundle-manifest.js';
 export { loadBundleTokenizer } from './bundle-tokenizer.js';
-export { decodeBytesPerToken } from './decode-bytes-per-token.js';
+export {
+  type DecodeWeightBytes,
+  decodeBytesPerToken,
+  decodeWeightBytes,
+} from './decode-bytes-per-token.js';
 export type { DecoderConfig, RopeScaling } from './decoder-config.js';
 export { encodeModel, type OnnxModel } from './onnx/onnx-model.js';
 export { type BundleFiles, type ModelBundle, readBundle } from './read-bundle.js';

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
 import { nodeRuntimeVersions } from '@litestage/backend-node';
 import { generate, type ModelSession, type SkipMask, TextStreamer } from '@litestage/core';
+import { decodeWeightBytes } from '@litestage/model';
+import { openBundle } from '@litestage/model/node';
 import { IN_PLACE_FROM } from '@litestage/ort-session';
 import { openRuntime, type Runtime } from '@litestage/runtime';
 import { MaxNewTokensCriteria, StoppingCriteriaList, TokenSampler } from '@litestage/sampler';
@@ -21,7 +23,7 @@ import { compareEngines, questionOfRecord } from '@litestage/tasks';
 import { collectTaskQuestions, writeFileAtomic } from '@litestage/tasks/node';
 import { measureBandwidth } from './perf/bandwidth.js';
 import { type LlamaBenchRow, runLlamaBench } from './perf/llama-cpp.js';
-import { cachedBundle, DEMO_CHECKPOINT, tinyLlamaCheckpoint, weightBytes } from './perf/models.js';
+import { cachedBundle, DEMO_CHECKPOINT, tinyLlamaCheckpoint } from './perf/models.js';
 import { rawDecodeLoop } from './perf/raw-loop.js';
 import {
   contextOf,
@@ -289,7 +291,7 @@ const int4 = await cachedBundle(
   { input: checkpoint, quantization: 'int4' },
   log,
 );
-const bytes = weightBytes(TINYLLAMA_CONFIG, 'int4', 'fp32');
+const bytes = decodeWeightBytes((await openBundle(int4)).manifest);
 const L = TINYLLAMA_CONFIG.numLayers;
 const maskOf = (fraction: number): SkipMask => {
   // Evenly spaced layers, attention and feed-forward alike.
@@ -325,7 +327,8 @@ const full = (one['gated, 0% skipped'] as Spread).median;
 const efficiency = [0.25, 0.5, 0.75].map((f) => {
   const mask = maskOf(f);
   const skippedBytes =
-    mask.attn.filter(Boolean).length * bytes.attn + mask.ffn.filter(Boolean).length * bytes.ffn;
+    mask.attn.filter(Boolean).length * bytes.attention +
+    mask.ffn.filter(Boolean).length * bytes.feedForward;
   const ideal = full * (1 - skippedBytes / bytes.total);
   const measured = (one[`gated, ${100 * f}% skipped`] as Spread).median;
   return {

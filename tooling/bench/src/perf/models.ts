@@ -1,7 +1,6 @@
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DecoderConfig } from '@litestage/model';
 import { type ConvertOptions, convertCheckpoint } from '@litestage/model/convert';
 import {
   createRandomWeights,
@@ -66,37 +65,4 @@ export async function tinyLlamaCheckpoint(
   await writeFile(join(dir, 'done'), '');
   log(`  ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return dir;
-}
-
-type WeightShape =
-  | 'hiddenSize'
-  | 'intermediateSize'
-  | 'numLayers'
-  | 'numHeads'
-  | 'numKvHeads'
-  | 'headDim'
-  | 'vocabSize';
-
-/** Bytes one weight takes: fp32 4; int4 half a byte plus an fp32 scale per block of 32. */
-export const BYTES_PER_WEIGHT = { fp32: 4, int4: 0.5 + 4 / 32 } as const;
-
-/** Weight bytes a decode step reads: per sub-layer, and the LM head. */
-export function weightBytes(
-  config: Pick<DecoderConfig, WeightShape>,
-  quant: keyof typeof BYTES_PER_WEIGHT,
-  lmHead: keyof typeof BYTES_PER_WEIGHT = 'fp32',
-): {
-  readonly attn: number;
-  readonly ffn: number;
-  readonly lmHead: number;
-  readonly total: number;
-} {
-  const d = config.hiddenSize;
-  const q = config.numHeads * config.headDim;
-  const kv = config.numKvHeads * config.headDim;
-  const w = BYTES_PER_WEIGHT[quant];
-  const attn = (d * (q + 2 * kv) + q * d) * w;
-  const ffn = 3 * d * config.intermediateSize * w;
-  const head = config.vocabSize * d * BYTES_PER_WEIGHT[lmHead];
-  return { attn, ffn, lmHead: head, total: config.numLayers * (attn + ffn) + head };
 }
