@@ -1,6 +1,6 @@
-import { appendFile, readFile } from 'node:fs/promises';
 import type { AnswerParse, Engine, EngineResult, Question } from '@litestage/core';
 import { LiteStageError } from '@litestage/errors';
+import { appendLine, readLines } from '@litestage/tasks/node';
 
 /** One way of answering, under the name the report gives it. */
 export interface BenchMethod {
@@ -178,18 +178,11 @@ export class FileOutcomeStore implements OutcomeStore {
   constructor(readonly path: string) {}
 
   async load(): Promise<MethodOutcome[]> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    return parseOutcomeLines(text.split('\n'));
+    return parseOutcomeLines(await readLines(this.path));
   }
 
   async append(outcome: MethodOutcome): Promise<void> {
-    await appendFile(this.path, `${JSON.stringify(outcome)}\n`);
+    await appendLine(this.path, JSON.stringify(outcome));
   }
 }
 

@@ -60,11 +60,13 @@ it('exports exactly the Node API from @litestage/tasks/node', async () => {
       "DEFAULT_SYNTHETIC_COUNTS",
       "OutputFileError",
       "TASK_NAMES",
+      "appendLine",
       "checkWritable",
       "collectTaskQuestions",
       "loadDataset",
       "loadQuestionRecords",
       "loadTinyThinkerExemplars",
+      "readLines",
       "recordsToJsonl",
       "writeFileAtomic",
     ]

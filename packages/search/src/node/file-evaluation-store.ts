@@ -1,4 +1,4 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendLine, readLines } from '@litestage/tasks/node';
 import type { QuestionScore } from '../candidate.js';
 import {
   type EvaluationStore,
@@ -11,17 +11,10 @@ export class FileEvaluationStore implements EvaluationStore {
   constructor(readonly path: string) {}
 
   async load(): Promise<Map<string, Map<string, QuestionScore>>> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-      throw error;
-    }
-    return parseEvaluationLines(text.split('\n'));
+    return parseEvaluationLines(await readLines(this.path));
   }
 
   async append(what: string, questionId: string, score: QuestionScore): Promise<void> {
-    await appendFile(this.path, `${evaluationLine(what, questionId, score)}\n`);
+    await appendLine(this.path, evaluationLine(what, questionId, score));
   }
 }

@@ -18,7 +18,13 @@ import {
 } from '../synthetic/questions.js';
 import { createWorld } from '../synthetic/world.js';
 
-export { checkWritable, OutputFileError, writeFileAtomic } from './output-file.js';
+export {
+  appendLine,
+  checkWritable,
+  OutputFileError,
+  readLines,
+  writeFileAtomic,
+} from './output-file.js';
 
 /**
  * The Node-only edge of `@litestage/tasks`: reading dataset files and writing exports.

@@ -5,7 +5,14 @@ import { fixturePath } from '@litestage/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseQuestionRecords } from '../question-record.js';
 import { expectCsqaCalibTestSplit } from '../test-utils/expect-calib-test-split.js';
-import { collectTaskQuestions, loadDataset, recordsToJsonl, writeFileAtomic } from './index.js';
+import {
+  appendLine,
+  collectTaskQuestions,
+  loadDataset,
+  readLines,
+  recordsToJsonl,
+  writeFileAtomic,
+} from './index.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'litestage-tasks-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -73,5 +80,17 @@ describe('writeFileAtomic', () => {
     expect(await readFile(file, 'utf8')).toBe('one\ntwo\n');
     await expect(writeFileAtomic(join(dir, 'no-such-dir', 'x'), 'x')).rejects.toThrow();
     expect(await readdir(dir)).toEqual(['out.jsonl']);
+  });
+});
+
+describe('appendLine and readLines', () => {
+  it('reads no lines from a file not written yet, then every appended line', async () => {
+    const file = join(dir, 'log.jsonl');
+    expect(await readLines(file)).toEqual([]);
+    await appendLine(file, '{"a":1}');
+    await appendLine(file, '{"b":2}');
+    expect(await readLines(file)).toEqual(['{"a":1}', '{"b":2}', '']);
+    await expect(readLines(dir)).rejects.toThrow();
+    await rm(file);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, appendFile, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LiteStageError } from '@litestage/errors';
 
@@ -55,4 +55,22 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
     await checkWritable(file);
     throw error;
   }
+}
+
+/**
+ * The lines of a file that is appended to line by line (a log of finished work), or none
+ * when it does not exist yet.
+ */
+export async function readLines(file: string): Promise<string[]> {
+  try {
+    return (await readFile(file, 'utf8')).split('\n');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** Appends one line to `file` (created if missing): what finished is kept at once. */
+export async function appendLine(file: string, line: string): Promise<void> {
+  await appendFile(file, `${line}\n`);
 }
