@@ -29,6 +29,21 @@ export function candidateKey(candidate: Candidate, stages: readonly string[]): s
     .join('|');
 }
 
+/**
+ * Stable text of what an evaluation runs: per stage, the skipped sub-layers and the
+ * threshold. Candidates of different rankings that skip the same sub-layers share it; the
+ * same budgets over different rankings do not.
+ */
+export function skipSetKey(
+  stages: readonly string[],
+  candidate: Candidate,
+  skip: Readonly<Record<string, readonly string[]>>,
+): string {
+  return stages
+    .map((s) => `${s}:${(skip[s] ?? []).join(',')}:${candidate.thresholds[s] ?? '-'}`)
+    .join('|');
+}
+
 export interface EarlyExitShape {
   readonly confidence: EarlyExitSettings['confidence'];
   readonly window: number;

@@ -8,7 +8,12 @@ import {
   type Tokenizer,
 } from '@litestage/core';
 import type { Profile } from '@litestage/profile';
-import type { Candidate, EarlyExitShape, QuestionScore } from './candidate.js';
+import {
+  type Candidate,
+  type EarlyExitShape,
+  type QuestionScore,
+  skipSetKey,
+} from './candidate.js';
 import type { CosineRequest, Evaluator, StageCosines } from './evaluator.js';
 import { median } from './latency.js';
 
@@ -61,9 +66,7 @@ export class EngineEvaluator implements Evaluator {
   ): Engine {
     // What the engine does, not the budgets that chose it: strategies ranked differently
     // reach other skip sets with the same budgets, and may share this evaluator.
-    const key = this.stages
-      .map((s) => `${s}:${(skip[s] ?? []).join(',')}:${candidate.thresholds[s] ?? '-'}`)
-      .join('|');
+    const key = skipSetKey(this.stages, candidate, skip);
     let engine = this.engines.get(key);
     if (!engine) {
       const base = this.options.baseProfile;

@@ -1,4 +1,4 @@
-import type { Candidate, QuestionScore } from './candidate.js';
+import { type Candidate, type QuestionScore, skipSetKey } from './candidate.js';
 import type {
   CosineRequest,
   EvaluationDistribution,
@@ -54,9 +54,7 @@ export class SharedEvaluations implements Evaluator {
 
   /** What an evaluation depends on: per stage, the skipped sub-layers and the threshold. */
   whatOf(candidate: Candidate, skip: Readonly<Record<string, readonly string[]>>): string {
-    return this.stages
-      .map((s) => `${s}:${(skip[s] ?? []).join(',')}:${candidate.thresholds[s] ?? '-'}`)
-      .join('|');
+    return skipSetKey(this.stages, candidate, skip);
   }
 
   /**
