@@ -1,16 +1,9 @@
 import type { ModelSession, SkipMask } from '@litestage/core';
 import type { DecoderConfig } from '@litestage/model';
-import {
-  dequantizeInt4,
-  dequantizeInt8,
-  GRAPH_FLAVOURS,
-  quantizeInt4,
-  quantizeInt8,
-  type WeightSource,
-} from '@litestage/model/convert';
+import { GRAPH_FLAVOURS, type WeightSource } from '@litestage/model/convert';
 import {
   createRandomWeights,
-  MemoryWeightSource,
+  effectiveWeights,
   memoryBundle,
   ReferenceModel,
   tinyDecoderConfig,
@@ -240,71 +233,80 @@ describe.each(GRAPH_FLAVOURS)('the %s graph', (graph) => {
   });
 
   describe('quantized and fp16 weights', () => {
-    /** The weights the quantized graph effectively uses, for the reference. */
-    async function effectiveWeights(
-      config: DecoderConfig,
-      weights: WeightSource,
-      kind: 'int8' | 'int4' | 'fp16',
-      quantizedHead = false,
-    ) {
-      const tensors = new Map<string, { shape: readonly number[]; data: Float32Array }>();
-      for (const name of weights.names) {
-        const shape = weights.shape(name);
-        let data = await weights.read(name);
-        const isProjection =
-          /\.(q|k|v|o|gate|up|down)_proj\.weight$/.test(name) ||
-          (quantizedHead && name === 'lm_head.weight');
-        if (
-          kind === 'fp16' &&
-          (isProjection || name === 'model.embed_tokens.weight' || name === 'lm_head.weight')
-        ) {
-          data = Float32Array.from(data, (v) => {
-            const f16 = new Float32Array([v]);
-            return roundToHalf(f16[0] as number);
-          });
-        } else if (isProjection && kind !== 'fp16') {
-          const [out, inFeatures] = shape as [number, number];
-          data =
-            kind === 'int8'
-              ? dequantizeInt8(quantizeInt8(data, out, inFeatures), out, inFeatures)
-              : dequantizeInt4(quantizeInt4(data, out, inFeatures), out, inFeatures);
-        }
-        tensors.set(name, { shape, data });
-      }
-      expect(config.numLayers).toBeGreaterThan(0);
-      return new MemoryWeightSource(tensors, `${kind} view`);
-    }
+    const config = tinyDecoderConfig({ hiddenSize: 64, intermediateSize: 96, headDim: 16 });
 
     it.each(['int8', 'int4'] as const)(
       '%s graph equals the reference on dequantized weights',
       async (kind) => {
-        const config = tinyDecoderConfig({ hiddenSize: 64, intermediateSize: 96, headDim: 16 });
         const weights = createRandomWeights(config, 12);
-        await compareWithReference(config, weights, await effectiveWeights(config, weights, kind), {
+        const view = await effectiveWeights(weights, { dtype: 'fp32', quantization: kind });
+        await compareWithReference(config, weights, view, {
           graph,
           quantization: kind,
+          accuracyLevel: kind === 'int4' ? 0 : undefined,
         });
       },
     );
 
-    it.each(['int8', 'int4'] as const)(
-      '%s graph with a quantized LM head equals the reference on dequantized weights',
-      async (kind) => {
-        const config = tinyDecoderConfig({ hiddenSize: 64, intermediateSize: 96, headDim: 16 });
-        const weights = createRandomWeights(config, 14);
-        await compareWithReference(
-          config,
-          weights,
-          await effectiveWeights(config, weights, kind, true),
-          { graph, quantization: kind, quantizeLmHead: true },
-        );
+    it.each([16, 64, 128] as const)(
+      'int4 graph with blocks of %i equals the reference on dequantized weights',
+      async (blockSize) => {
+        const weights = createRandomWeights(config, 15);
+        const view = await effectiveWeights(weights, {
+          dtype: 'fp32',
+          quantization: 'int4',
+          int4BlockSize: blockSize,
+        });
+        await compareWithReference(config, weights, view, {
+          graph,
+          quantization: 'int4',
+          accuracyLevel: 0,
+          int4BlockSize: blockSize,
+        });
       },
     );
 
+    it.each([
+      ['int8', 'int8'],
+      ['int4', 'int8'],
+      ['int4', 'int4'],
+      ['none', 'int8'],
+    ] as const)(
+      '%s graph with an %s LM head stays near the reference on dequantized weights',
+      async (quantization, lmHead) => {
+        const weights = createRandomWeights(config, 14);
+        const view = await effectiveWeights(weights, { dtype: 'fp32', quantization, lmHead });
+        // An 8-bit head always runs with int8 activations (accuracy level 4), as int4 here.
+        await compareWithReference(config, weights, view, {
+          graph,
+          quantization,
+          lmHead,
+          accuracyLevel: quantization === 'int4' ? 4 : undefined,
+          tolerance: 1e-1,
+        });
+      },
+    );
+
+    it('a quantized head of tied embeddings is a copy: the lookup stays float', async () => {
+      const tiedConfig = { ...config, tieWordEmbeddings: true };
+      const weights = createRandomWeights(tiedConfig, 16);
+      const view = await effectiveWeights(weights, {
+        dtype: 'fp32',
+        quantization: 'none',
+        lmHead: 'int8',
+        tied: true,
+      });
+      await compareWithReference(tiedConfig, weights, view, {
+        graph,
+        lmHead: 'int8',
+        tolerance: 1e-1,
+      });
+    });
+
     it('int4 with accuracy level 4 (int8 activations) stays near the reference', async () => {
-      const config = tinyDecoderConfig({ hiddenSize: 64, intermediateSize: 96, headDim: 16 });
       const weights = createRandomWeights(config, 12);
-      await compareWithReference(config, weights, await effectiveWeights(config, weights, 'int4'), {
+      const view = await effectiveWeights(weights, { dtype: 'fp32', quantization: 'int4' });
+      await compareWithReference(config, weights, view, {
         graph,
         quantization: 'int4',
         accuracyLevel: 4,
@@ -313,26 +315,12 @@ describe.each(GRAPH_FLAVOURS)('the %s graph', (graph) => {
     });
 
     it('fp16 weights equal the reference on fp16-rounded weights', async () => {
-      const config = tinyDecoderConfig();
-      const weights = createRandomWeights(config, 13);
-      await compareWithReference(config, weights, await effectiveWeights(config, weights, 'fp16'), {
-        graph,
-        dtype: 'fp16',
-      });
+      const fp16Config = tinyDecoderConfig();
+      const weights = createRandomWeights(fp16Config, 13);
+      const view = await effectiveWeights(weights, { dtype: 'fp16', quantization: 'none' });
+      await compareWithReference(fp16Config, weights, view, { graph, dtype: 'fp16' });
     });
   });
-
-  /** Rounds a float to the nearest float16 value (round half to even), as the converter stores it. */
-  function roundToHalf(value: number): number {
-    if (!Number.isFinite(value) || value === 0) return value;
-    const exponent = Math.max(Math.floor(Math.log2(Math.abs(value))), -14);
-    const step = 2 ** (exponent - 10);
-    const scaled = value / step;
-    const floor = Math.floor(scaled);
-    const rest = scaled - floor;
-    const rounded = rest > 0.5 || (rest === 0.5 && floor % 2 !== 0) ? floor + 1 : floor;
-    return rounded * step;
-  }
 
   describe('bad requests', () => {
     it('refuses tokens outside the vocabulary, wrong masks and overlong sequences', async () => {

@@ -8,10 +8,14 @@ export const BUNDLE_MANIFEST_FILE = 'litestage.json';
 
 /** A bundle's `litestage.json`: what backends need (`BundleManifest`) plus the full config and provenance. */
 export interface ModelBundleManifest extends BundleManifest {
-  /** `MatMulNBits`' `accuracy_level` the int4 graphs were built with, when one was asked for. */
+  /** `MatMulNBits`' `accuracy_level` the int4 graphs were built with (absent: the op's default). */
   readonly accuracyLevel?: number;
-  /** Whether the LM head is quantized like the projections (int8 / int4 bundles). */
+  /** How the LM head is stored (absent: float, or `quantizeLmHead` in older bundles). */
+  readonly lmHead?: 'int8' | 'int4';
+  /** Older bundles: the LM head quantized like the projections. */
   readonly quantizeLmHead?: boolean;
+  /** Inputs per scale of the int4 weights (absent: 32, the only size before it was recorded). */
+  readonly int4BlockSize?: number;
   readonly config: DecoderConfig;
   readonly source: { readonly format: 'huggingface' | 'llama2c'; readonly name: string };
   readonly createdBy: { readonly name: string; readonly version: string };
@@ -66,7 +70,9 @@ export const bundleManifestSchema = z.strictObject({
   dtype: z.enum(['fp32', 'fp16']),
   quantization: z.enum(['none', 'int8', 'int4']),
   accuracyLevel: z.int().min(0).max(4).optional(),
+  lmHead: z.enum(['int8', 'int4']).optional(),
   quantizeLmHead: z.boolean().optional(),
+  int4BlockSize: z.literal([16, 32, 64, 128, 256]).optional(),
   graphs: z.strictObject({
     gated: graphSchema,
     plain: graphSchema.nullable(),

@@ -24,9 +24,25 @@ describe('decodeBytesPerToken', () => {
     expect(decodeBytesPerToken({ config, quantization: 'int8' })).toBe(float);
     const int4 = decodeBytesPerToken({ config, quantization: 'int4' });
     expect(int4).toBe(16 * 196608 * 0.625 + 1339 * 128 * 4);
+    expect(decodeBytesPerToken({ config, quantization: 'int4', lmHead: 'int4' })).toBe(
+      (16 * 196608 + 1339 * 128) * 0.625,
+    );
+    // Older bundles said the same with quantizeLmHead.
     expect(decodeBytesPerToken({ config, quantization: 'int4', quantizeLmHead: true })).toBe(
       (16 * 196608 + 1339 * 128) * 0.625,
     );
+  });
+
+  it('reads an 8-bit head as a byte and a scale per 32, and int4 by its block size', () => {
+    expect(decodeWeightBytes({ config, quantization: 'int4', lmHead: 'int8' }).lmHead).toBe(
+      1339 * 128 * 1.125,
+    );
+    // An int8 bundle's older quantized head was a DequantizeLinear, folded to float32.
+    expect(decodeWeightBytes({ config, quantization: 'int8', quantizeLmHead: true }).lmHead).toBe(
+      1339 * 128 * 4,
+    );
+    const wide = decodeWeightBytes({ config, quantization: 'int4', int4BlockSize: 128 });
+    expect(wide.feedForward).toBe(147456 * (0.5 + 4 / 128));
   });
 
   it('splits the bytes into a layer of attention and feed-forward, and the LM head', () => {

@@ -1,7 +1,9 @@
 import type { ModelBundleManifest } from './bundle-manifest.js';
 
-/** An int4 weight as `MatMulNBits` reads it: half a byte, plus a float32 scale per 32. */
-const INT4_BYTES = 0.5 + 4 / 32;
+/** An int4 weight as `MatMulNBits` reads it: half a byte, plus a float32 scale per block. */
+const int4Bytes = (blockSize: number) => 0.5 + 4 / blockSize;
+/** An 8-bit LM head weight: a byte, plus a float32 scale per 32. */
+const INT8_BLOCK_BYTES = 1 + 4 / 32;
 /**
  * Float weights as onnxruntime's CPU provider reads them at decode time: 4 bytes, also in
  * fp16 and int8 bundles, whose `Cast` / `DequantizeLinear` of initializers onnxruntime folds
@@ -27,12 +29,19 @@ export interface DecodeWeightBytes {
  * row and the norms a few vectors, left out. Skipping a sub-layer saves its part.
  */
 export function decodeWeightBytes(
-  manifest: Pick<ModelBundleManifest, 'config' | 'quantization' | 'quantizeLmHead'>,
+  manifest: Pick<
+    ModelBundleManifest,
+    'config' | 'quantization' | 'lmHead' | 'quantizeLmHead' | 'int4BlockSize'
+  >,
 ): DecodeWeightBytes {
   const { config, quantization } = manifest;
   const { hiddenSize: d, intermediateSize: ffn, numHeads, numKvHeads, headDim } = config;
-  const projectionBytes = quantization === 'int4' ? INT4_BYTES : FLOAT_BYTES;
-  const headBytes = quantization === 'int4' && manifest.quantizeLmHead ? INT4_BYTES : FLOAT_BYTES;
+  const int4 = int4Bytes(manifest.int4BlockSize ?? 32);
+  const projectionBytes = quantization === 'int4' ? int4 : FLOAT_BYTES;
+  // Older int8 bundles' quantized head was a DequantizeLinear, folded back to float32.
+  const head = manifest.lmHead ?? (manifest.quantizeLmHead ? quantization : 'none');
+  const headBytes =
+    head === 'int4' ? int4 : head === 'int8' && manifest.lmHead ? INT8_BLOCK_BYTES : FLOAT_BYTES;
   const attention = d * headDim * (2 * numHeads + 2 * numKvHeads) * projectionBytes;
   const feedForward = 3 * d * ffn * projectionBytes;
   const lmHead = config.vocabSize * d * headBytes;
@@ -50,7 +59,10 @@ export function decodeWeightBytes(
  * dispatch, above it memory bandwidth.
  */
 export function decodeBytesPerToken(
-  manifest: Pick<ModelBundleManifest, 'config' | 'quantization' | 'quantizeLmHead'>,
+  manifest: Pick<
+    ModelBundleManifest,
+    'config' | 'quantization' | 'lmHead' | 'quantizeLmHead' | 'int4BlockSize'
+  >,
 ): number {
   return decodeWeightBytes(manifest).total;
 }

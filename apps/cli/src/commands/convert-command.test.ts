@@ -94,15 +94,19 @@ describe('litestage convert', () => {
       '--quant',
       'int4',
       '--accuracy-level',
-      '4',
-      '--quantize-lm-head',
+      '0',
+      '--block-size',
+      '64',
+      '--lm-head',
+      'int4',
     );
     expect(int4.code).toBe(0);
     expect(int4.out).toMatch(/quantization int4, fused graph, sha256:/);
     const manifest = JSON.parse(await readFile(join(parent, 'int4', 'litestage.json'), 'utf8'));
     expect(manifest).toMatchObject({
-      accuracyLevel: 4,
-      quantizeLmHead: true,
+      accuracyLevel: 0,
+      int4BlockSize: 64,
+      lmHead: 'int4',
       graphFlavour: 'fused',
     });
     const refused = await run('convert', input, '--out', join(parent, 'x'), '--graph', 'onnx');

@@ -1,4 +1,9 @@
-import { convertCheckpoint } from '@litestage/model/convert';
+import {
+  convertCheckpoint,
+  INT4_ACCURACY_LEVEL,
+  INT4_BLOCK_SIZE,
+  INT4_BLOCK_SIZES,
+} from '@litestage/model/convert';
 import type { Command } from 'commander';
 import { CliError, EXIT_INTERRUPTED } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
@@ -14,7 +19,8 @@ interface ConvertFlags {
   quant: 'none' | 'int8' | 'int4';
   graph?: 'fused' | 'standard';
   accuracyLevel?: number;
-  quantizeLmHead?: boolean;
+  lmHead?: 'float' | 'int8' | 'int4';
+  blockSize?: number;
   plain: boolean;
   kvPropagate?: boolean;
   name?: string;
@@ -54,7 +60,7 @@ export const convertCommand: CommandModule = {
       )
       .option(
         '--quant <kind>',
-        'weight quantization: none | int8 | int4 (MatMulNBits, blocks of 32)',
+        'weight quantization: none | int8 | int4 (MatMulNBits)',
         oneOf(['none', 'int8', 'int4'] as const),
         'none',
       )
@@ -65,10 +71,19 @@ export const convertCommand: CommandModule = {
       )
       .option(
         '--accuracy-level <level>',
-        "int4 only: MatMulNBits' accuracy_level, 0-4 (4: int8 activations, faster on CPUs with int8 dot products)",
+        `int4 weights or head: MatMulNBits' accuracy_level, 0-4 (default ${INT4_ACCURACY_LEVEL}: int8 activations, faster on CPUs with int8 dot products; 0: the op's own)`,
         nonNegativeInteger,
       )
-      .option('--quantize-lm-head', 'int8/int4 only: quantize the LM head too')
+      .option(
+        '--block-size <n>',
+        `int4 weights or head: inputs per scale, one of ${INT4_BLOCK_SIZES.join(', ')} (default ${INT4_BLOCK_SIZE})`,
+        nonNegativeInteger,
+      )
+      .option(
+        '--lm-head <storage>',
+        'how to store the LM head: float | int8 (8-bit blocks, int8 activations) | int4 (default: int8 with --quant int4, float otherwise)',
+        oneOf(['float', 'int8', 'int4'] as const),
+      )
       .option('--no-plain', 'skip the plain (ungated) graph used by benchmarks')
       .option(
         '--kv-propagate',
@@ -99,7 +114,8 @@ export const convertCommand: CommandModule = {
             quantization: flags.quant,
             plainGraph: flags.plain,
             propagateKv: Boolean(flags.kvPropagate),
-            quantizeLmHead: Boolean(flags.quantizeLmHead),
+            ...(flags.lmHead === undefined ? {} : { lmHead: flags.lmHead }),
+            ...(flags.blockSize === undefined ? {} : { int4BlockSize: flags.blockSize }),
             onProgress,
             ...(flags.graph === undefined ? {} : { graph: flags.graph }),
             ...(flags.accuracyLevel === undefined ? {} : { accuracyLevel: flags.accuracyLevel }),

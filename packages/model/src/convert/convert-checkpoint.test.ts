@@ -13,7 +13,7 @@ import { createRandomWeights } from '../testing/random-weights.js';
 import { tinyLlama2cFile } from '../testing/tiny-checkpoints.js';
 import { tinySentencePieceBpe } from '../testing/tiny-hf-tokenizers.js';
 import { ConversionError } from './conversion-error.js';
-import { convertCheckpoint } from './convert-checkpoint.js';
+import { type ConvertOptions, convertCheckpoint } from './convert-checkpoint.js';
 
 const stories = fixturePath('stories260k');
 
@@ -205,33 +205,45 @@ describe('convertCheckpoint', () => {
     await refused({ graph: 'onnx' as never }, /unknown graph flavour "onnx"/);
     await refused({ accuracyLevel: 4 }, /int4 weights only/);
     await refused({ quantization: 'int4', accuracyLevel: 5 }, /not one of 0, 1, 2, 3, 4/);
-    await refused({ quantizeLmHead: true }, /only with quantized weights/);
+    await refused({ int4BlockSize: 64 }, /int4 weights only/);
+    await refused({ quantization: 'int4', int4BlockSize: 48 }, /not one of 16, 32, 64, 128, 256/);
+    await refused({ lmHead: 'int2' as never }, /unknown LM head storage "int2"/);
   });
 
-  it('writes int4 graphs with the accuracy level and a quantized LM head when asked', async () => {
+  it('gives int4 bundles int8 activations and an 8-bit LM head unless told otherwise', async () => {
     const dir = await tempDir();
     const input = await hfCheckpoint(join(dir, 'ckpt'));
-    const plain = await convertCheckpoint({
-      input,
-      out: join(dir, 'a'),
+    const convert = (out: string, options: Partial<ConvertOptions>) =>
+      convertCheckpoint({
+        input,
+        out: join(dir, out),
+        plainGraph: false,
+        ...options,
+        layout: 'bundle',
+      });
+    const defaults = await convert('a', { quantization: 'int4' });
+    const before = await convert('b', {
       quantization: 'int4',
-      plainGraph: false,
+      accuracyLevel: 0,
+      lmHead: 'float',
+      int4BlockSize: 32,
     });
-    const tuned = await convertCheckpoint({
-      input,
-      out: join(dir, 'b'),
-      quantization: 'int4',
-      accuracyLevel: 4,
-      quantizeLmHead: true,
-      plainGraph: false,
-    });
+    const wide = await convert('c', { quantization: 'int4', int4BlockSize: 128, lmHead: 'int4' });
+    const float = await convert('d', {});
+    expect(defaults).toMatchObject({ accuracyLevel: 4, lmHead: 'int8', int4BlockSize: 32 });
+    expect(before).toMatchObject({ accuracyLevel: 0, int4BlockSize: 32 });
+    expect(before).not.toHaveProperty('lmHead');
+    expect(wide).toMatchObject({ lmHead: 'int4', int4BlockSize: 128 });
+    for (const key of ['accuracyLevel', 'lmHead', 'int4BlockSize'])
+      expect(float).not.toHaveProperty(key);
     const graph = async (bundle: string) =>
-      Buffer.from(await readFile(join(dir, bundle, 'model.onnx')));
-    expect((await graph('a')).includes('accuracy_level')).toBe(false);
-    expect((await graph('b')).includes('accuracy_level')).toBe(true);
+      Buffer.from(await readFile(join(dir, bundle, 'model.onnx'))).toString('latin1');
+    // MatMulNBits' attributes as the graph carries them.
+    expect(await graph('a')).toMatch(/accuracy_level/);
+    expect(await graph('d')).not.toMatch(/MatMulNBits/);
     // The quantized head is a weight of its own, so the model (and its fingerprint) differs.
-    expect(tuned.fingerprint).not.toBe(plain.fingerprint);
-    expect(tuned).toMatchObject({ accuracyLevel: 4, quantizeLmHead: true });
+    expect(defaults.fingerprint).not.toBe(before.fingerprint);
+    expect(wide.fingerprint).not.toBe(defaults.fingerprint);
   });
 
   it('refuses to overwrite an existing folder', async () => {

@@ -14,7 +14,14 @@ import {
   GRAPH_FLAVOURS,
   type GraphFlavour,
 } from '../graph/decoder-graph.js';
-import { prepareWeights, type Quantization, type WeightDtype } from '../graph/prepared-weights.js';
+import {
+  LM_HEAD_STORAGES,
+  type LmHeadStorage,
+  prepareWeights,
+  type Quantization,
+  type WeightDtype,
+} from '../graph/prepared-weights.js';
+import { INT4_BLOCK_SIZE, INT4_BLOCK_SIZES, type Int4BlockSize } from '../graph/quantize.js';
 import { encodeModel } from '../onnx/onnx-model.js';
 import { bundleFingerprint } from './bundle-fingerprint.js';
 import { huggingFaceBundleName, llama2cBundleName } from './bundle-name.js';
@@ -31,6 +38,12 @@ import {
 import { checkOutputFolder, createPartialFolder } from './output-folder.js';
 
 export const MODEL_PACKAGE_VERSION = '0.0.0';
+
+/**
+ * The `accuracy_level` int4 bundles get unless another is asked for: int8 activations, which
+ * onnxruntime's CPU kernels run with int8 dot products (`pnpm bench` times the levels).
+ */
+export const INT4_ACCURACY_LEVEL = 4;
 
 export interface ConvertOptions {
   /** A Hugging Face checkpoint folder (`config.json` + safetensors) or a llama2.c `.bin`. */
@@ -56,12 +69,22 @@ export interface ConvertOptions {
    */
   readonly graph?: GraphFlavour;
   /**
-   * `MatMulNBits`' `accuracy_level` for int4 weights: 0 (the op's default) to 4 (int8
-   * activations: faster on CPUs with int8 dot products, slightly less exact).
+   * `MatMulNBits`' `accuracy_level` for int4 weights: 0 (the op's own default) to 4 (int8
+   * activations: faster on CPUs with int8 dot products, slightly less exact). Default for
+   * int4: `INT4_ACCURACY_LEVEL`.
    */
   readonly accuracyLevel?: number;
-  /** Quantize the LM head too (int8 / int4 only). Default false. */
-  readonly quantizeLmHead?: boolean;
+  /**
+   * How the LM head is stored: `float` (the dtype's), `int8` (8-bit blocks of 32, int8
+   * activations) or `int4` (as int4 weights are). Default: `int8` for int4 bundles, `float`
+   * otherwise.
+   */
+  readonly lmHead?: LmHeadStorage;
+  /**
+   * Inputs per float32 scale of int4 weights (and an int4 LM head), one of
+   * `INT4_BLOCK_SIZES`. Default `INT4_BLOCK_SIZE`.
+   */
+  readonly int4BlockSize?: number;
   /** Also build the plain graph (same weights, no gates) for benchmarks. Default true. */
   readonly plainGraph?: boolean;
   /** Build for the `propagate` KV policy. Default false. */
@@ -117,6 +140,7 @@ export async function convertCheckpoint(
   const info = await stat(input).catch(() => null);
   if (!info) throw new ConversionError(`${input}: no such file or folder`);
   checkGraphOptions(options);
+  options = withQuantizationDefaults(options);
   const layout = options.layout ?? 'bundle';
   if (layout === 'optimum') {
     checkOptimumOptions(options);
@@ -208,22 +232,51 @@ function checkGraphOptions(options: ConvertOptions): void {
       hint: `use one of: ${GRAPH_FLAVOURS.join(', ')}`,
     });
   }
+  if (options.lmHead !== undefined && !LM_HEAD_STORAGES.includes(options.lmHead)) {
+    throw new ConversionError(`unknown LM head storage "${options.lmHead}"`, {
+      hint: `use one of: ${LM_HEAD_STORAGES.join(', ')}`,
+    });
+  }
+  const int4 = options.quantization === 'int4' || options.lmHead === 'int4';
   const level = options.accuracyLevel;
   if (level !== undefined) {
     if (!Number.isInteger(level) || level < 0 || level > 4) {
       throw new ConversionError(`accuracy level ${level} is not one of 0, 1, 2, 3, 4`);
     }
-    if ((options.quantization ?? 'none') !== 'int4') {
+    if (!int4) {
       throw new ConversionError('an accuracy level applies to int4 weights only', {
         hint: 'quantize to int4, or leave the accuracy level out',
       });
     }
   }
-  if (options.quantizeLmHead && (options.quantization ?? 'none') === 'none') {
-    throw new ConversionError('the LM head can be quantized only with quantized weights', {
-      hint: 'quantize to int8 or int4, or leave the LM head in float',
-    });
+  const blockSize = options.int4BlockSize;
+  if (blockSize !== undefined) {
+    if (!(INT4_BLOCK_SIZES as readonly number[]).includes(blockSize)) {
+      throw new ConversionError(
+        `int4 block size ${blockSize} is not one of ${INT4_BLOCK_SIZES.join(', ')}`,
+      );
+    }
+    if (!int4) {
+      throw new ConversionError('a block size applies to int4 weights only', {
+        hint: 'quantize to int4, or leave the block size out',
+      });
+    }
   }
+}
+
+/**
+ * The defaults filled in where nothing was asked for: an 8-bit LM head for int4 bundles, and
+ * wherever int4 weights are, the int4 accuracy level and block size.
+ */
+function withQuantizationDefaults(options: ConvertOptions): ConvertOptions {
+  const lmHead = options.lmHead ?? (options.quantization === 'int4' ? 'int8' : 'float');
+  if (options.quantization !== 'int4' && lmHead !== 'int4') return { ...options, lmHead };
+  return {
+    ...options,
+    lmHead,
+    accuracyLevel: options.accuracyLevel ?? INT4_ACCURACY_LEVEL,
+    int4BlockSize: options.int4BlockSize ?? INT4_BLOCK_SIZE,
+  };
 }
 
 /** The asked-for flavour, or fused where the model allows it; a fused graph it cannot have is refused. */
@@ -283,7 +336,8 @@ async function writeWeightsAndGraphs(
   const prepared = await prepareWeights(config, weights, sink, {
     dtype,
     quantization,
-    quantizeLmHead: options.quantizeLmHead,
+    lmHead: options.lmHead,
+    int4BlockSize: options.int4BlockSize as Int4BlockSize | undefined,
     onTensor: (name, done, total) => progress(`[${done}/${total}] ${name}`),
     signal: options.signal,
   });
@@ -330,7 +384,10 @@ function bundleManifest(
     dtype: options.dtype ?? 'fp32',
     quantization: options.quantization ?? 'none',
     ...(options.accuracyLevel === undefined ? {} : { accuracyLevel: options.accuracyLevel }),
-    ...(options.quantizeLmHead ? { quantizeLmHead: true } : {}),
+    ...(options.lmHead === undefined || options.lmHead === 'float'
+      ? {}
+      : { lmHead: options.lmHead }),
+    ...(options.int4BlockSize === undefined ? {} : { int4BlockSize: options.int4BlockSize }),
     graphs: written.graphs,
     graphFlavour: flavour,
     propagateKv: Boolean(options.propagateKv),

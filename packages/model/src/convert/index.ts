@@ -24,6 +24,8 @@ export {
 } from '../graph/decoder-graph.js';
 export {
   type LayerWeights,
+  LM_HEAD_STORAGES,
+  type LmHeadStorage,
   type PreparedWeights,
   type PrepareOptions,
   type ProjectionWeight,
@@ -35,17 +37,26 @@ export {
 export {
   dequantizeInt4,
   dequantizeInt8,
+  dequantizeInt8Blocks,
   INT4_BLOCK_SIZE,
+  INT4_BLOCK_SIZES,
+  type Int4BlockSize,
   type Int4Weight,
+  type Int8BlockWeight,
   type Int8Weight,
   quantizeInt4,
   quantizeInt8,
+  quantizeInt8Blocks,
 } from '../graph/quantize.js';
 export { interleavedToHalfRows, ropeInverseFrequencies, ropeTables } from '../graph/rope.js';
 export { InlineTensorSink } from '../onnx/memory-sink.js';
 export { encodeModel, type OnnxModel } from '../onnx/onnx-model.js';
 export { ConversionError } from './conversion-error.js';
-export { type ConvertOptions, convertCheckpoint } from './convert-checkpoint.js';
+export {
+  type ConvertOptions,
+  convertCheckpoint,
+  INT4_ACCURACY_LEVEL,
+} from './convert-checkpoint.js';
 export { ExternalDataSink } from './external-data-sink.js';
 export {
   type OptimumExport,

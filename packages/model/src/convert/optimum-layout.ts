@@ -4,7 +4,12 @@ import type { ModelBundleManifest } from '../bundle-manifest.js';
 import type { DecoderConfig, WeightSource } from '../decoder-config.js';
 import { fusedGraphProblem } from '../graph/decoder-graph.js';
 import { buildOptimumDecoderModel } from '../graph/optimum-decoder-graph.js';
-import { prepareWeights, type Quantization } from '../graph/prepared-weights.js';
+import {
+  type LmHeadStorage,
+  prepareWeights,
+  type Quantization,
+} from '../graph/prepared-weights.js';
+import type { Int4BlockSize } from '../graph/quantize.js';
 import { encodeModel } from '../onnx/onnx-model.js';
 import { ConversionError } from './conversion-error.js';
 import { ExternalDataSink } from './external-data-sink.js';
@@ -52,7 +57,8 @@ export interface OptimumLayoutOptions {
   readonly graph?: string;
   readonly propagateKv?: boolean;
   readonly accuracyLevel?: number;
-  readonly quantizeLmHead?: boolean;
+  readonly lmHead?: LmHeadStorage;
+  readonly int4BlockSize?: number;
   readonly producerVersion?: string;
   readonly onProgress?: (message: string) => void;
   readonly signal?: AbortSignal;
@@ -133,7 +139,8 @@ export async function writeOptimumLayout(
     const prepared = await prepareWeights(config, source.weights, sink, {
       dtype: 'fp32',
       quantization,
-      quantizeLmHead: options.quantizeLmHead,
+      lmHead: options.lmHead,
+      int4BlockSize: options.int4BlockSize as Int4BlockSize | undefined,
       onTensor: (name, done, total) => progress(`[${done}/${total}] ${name}`),
       signal: options.signal,
     });

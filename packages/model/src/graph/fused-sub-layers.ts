@@ -82,11 +82,12 @@ export function fuseProjections(
         ),
       };
     }
-    case 'int4': {
-      const all = parts as readonly Extract<ProjectionWeight, { kind: 'int4' }>[];
-      // `[out, blocks, 16]` rows stacked; the scales follow the rows.
+    case 'int4':
+    case 'int8-blocks': {
+      const all = parts as readonly Extract<ProjectionWeight, { kind: typeof first.kind }>[];
+      // `[out, blocks, blockBytes]` rows stacked; the scales follow the rows.
       return {
-        kind: 'int4',
+        ...first,
         name: concat(
           all.map((p) => p.name),
           0,

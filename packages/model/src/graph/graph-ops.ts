@@ -55,6 +55,21 @@ export function project(
         x,
         b.op('DequantizeLinear', [weight.name, weight.scale, weight.zeroPoint], { axis: 1 }),
       ]);
+    case 'int8-blocks':
+      // Accuracy level 4 always: onnxruntime's 8-bit CPU kernel without int8 activations is
+      // a slow fallback (about 80x slower on an LM head).
+      return b.op(
+        'MatMulNBits',
+        [x, weight.name, weight.scales],
+        {
+          K: weight.inFeatures,
+          N: weight.outFeatures,
+          bits: 8,
+          block_size: weight.blockSize,
+          accuracy_level: 4,
+        },
+        'com.microsoft',
+      );
     case 'int4':
       return b.op(
         'MatMulNBits',
@@ -63,7 +78,7 @@ export function project(
           K: weight.inFeatures,
           N: weight.outFeatures,
           bits: 4,
-          block_size: 32,
+          block_size: weight.blockSize,
           ...(accuracyLevel === undefined ? {} : { accuracy_level: accuracyLevel }),
         },
         'com.microsoft',

@@ -8,11 +8,20 @@ import {
   type WeightSource,
 } from '../decoder-config.js';
 import type { Initializer, TensorTypeName } from '../onnx/onnx-model.js';
-import { quantizeInt4, quantizeInt8 } from './quantize.js';
+import {
+  INT4_BLOCK_SIZE,
+  type Int4BlockSize,
+  quantizeInt4,
+  quantizeInt8,
+  quantizeInt8Blocks,
+} from './quantize.js';
 import { interleavedToHalfRows, ropeTables } from './rope.js';
 
 export type WeightDtype = 'fp32' | 'fp16';
 export type Quantization = 'none' | 'int8' | 'int4';
+/** How the LM head is stored: float (the dtype's), 8-bit or 4-bit blocks (`MatMulNBits`). */
+export type LmHeadStorage = 'float' | 'int8' | 'int4';
+export const LM_HEAD_STORAGES: readonly LmHeadStorage[] = ['float', 'int8', 'int4'];
 
 /** Receives the graph's constant tensors (an external data file, or memory in tests). */
 export interface TensorSink {
@@ -35,13 +44,23 @@ export type ProjectionWeight =
       readonly scale: string;
       readonly zeroPoint: string;
     }
-  /** com.microsoft.MatMulNBits, 4 bits, blocks of 32. */
+  /** com.microsoft.MatMulNBits, 4 bits, a float32 scale per block of `blockSize` inputs. */
   | {
       readonly kind: 'int4';
       readonly name: string;
       readonly scales: string;
       readonly inFeatures: number;
       readonly outFeatures: number;
+      readonly blockSize: Int4BlockSize;
+    }
+  /** com.microsoft.MatMulNBits, 8 bits, a float32 scale per block (the LM head's `int8`). */
+  | {
+      readonly kind: 'int8-blocks';
+      readonly name: string;
+      readonly scales: string;
+      readonly inFeatures: number;
+      readonly outFeatures: number;
+      readonly blockSize: number;
     };
 
 export interface LayerWeights {
@@ -64,7 +83,7 @@ export interface PreparedWeights {
   readonly embed: { readonly name: string; readonly stored: 'float' | 'float16' };
   /** `[vocab, hidden]`, applied with Gemm(transB); the embedding itself when tied. */
   readonly lmHead: { readonly name: string; readonly stored: 'float' | 'float16' };
-  /** The LM head quantized like the projections, when asked for; the graph then applies it instead. */
+  /** The LM head in 8 or 4 bits, when asked for; the graph then applies it instead. */
   readonly lmHeadQuantized: ProjectionWeight | null;
   readonly finalNorm: string;
   readonly layers: readonly LayerWeights[];
@@ -77,10 +96,12 @@ export interface PrepareOptions {
   readonly dtype: WeightDtype;
   readonly quantization: Quantization;
   /**
-   * Also quantize the LM head (int8 or int4, as the projections; a separate copy when the
-   * embeddings are tied, since the embedding lookup stays float). Default false.
+   * How to store the LM head (default `float`): `int8` or `int4` blocks are a separate copy
+   * when the embeddings are tied, since the embedding lookup stays float.
    */
-  readonly quantizeLmHead?: boolean;
+  readonly lmHead?: LmHeadStorage;
+  /** Inputs per scale of int4 weights (default `INT4_BLOCK_SIZE`). */
+  readonly int4BlockSize?: Int4BlockSize;
   /** Cos/sin table length; defaults to the config's max positions. */
   readonly maxPositions?: number;
   /** Called after each tensor, for progress. */
@@ -103,7 +124,8 @@ function transpose(weight: Float32Array, rows: number, cols: number): Float32Arr
 /**
  * Reads every tensor the decoder graph needs, one at a time, converts it (rotary layout,
  * transposition, dtype, quantization) and hands it to the sink. Norms, biases and rotary
- * tables stay float32; embeddings and the LM head follow `dtype` but are never quantized.
+ * tables stay float32; embeddings follow `dtype`, and the LM head too unless `lmHead` asks
+ * for 8 or 4 bits.
  */
 export async function prepareWeights(
   config: DecoderConfig,
@@ -133,14 +155,30 @@ export async function prepareWeights(
     return { name, stored: options.dtype === 'fp16' ? ('float16' as const) : ('float' as const) };
   };
 
-  /** A Linear weight `[out, in]` as the graph applies it. */
+  /** A Linear weight `[out, in]` as the graph applies it, quantized as `quantization` says. */
   const projection = async (
     name: string,
     weight: Float32Array,
     out: number,
     inFeatures: number,
+    quantization: Quantization | 'int8-blocks' = options.quantization,
   ): Promise<ProjectionWeight> => {
-    if (options.quantization === 'int8') {
+    if (quantization === 'int8-blocks') {
+      const q = quantizeInt8Blocks(weight, out, inFeatures);
+      await sink.add(name, 'uint8', [out, q.blocksPerRow, q.blockSize], q.packed);
+      const scales = `${name}.scales`;
+      await sink.add(scales, 'float', [out * q.blocksPerRow], bytesOf(q.scales));
+      step(name);
+      return {
+        kind: 'int8-blocks',
+        name,
+        scales,
+        inFeatures,
+        outFeatures: out,
+        blockSize: q.blockSize,
+      };
+    }
+    if (quantization === 'int8') {
       const q = quantizeInt8(weight, out, inFeatures);
       await sink.add(name, 'int8', [inFeatures, out], bytesOf(q.values));
       const scale = `${name}.scale`;
@@ -150,13 +188,13 @@ export async function prepareWeights(
       step(name);
       return { kind: 'int8', name, scale, zeroPoint };
     }
-    if (options.quantization === 'int4') {
-      const q = quantizeInt4(weight, out, inFeatures);
-      await sink.add(name, 'uint8', [out, q.blocksPerRow, 16], q.packed);
+    if (quantization === 'int4') {
+      const q = quantizeInt4(weight, out, inFeatures, options.int4BlockSize ?? INT4_BLOCK_SIZE);
+      await sink.add(name, 'uint8', [out, q.blocksPerRow, q.blockSize / 2], q.packed);
       const scales = `${name}.scales`;
       await sink.add(scales, 'float', [out * q.blocksPerRow], bytesOf(q.scales));
       step(name);
-      return { kind: 'int4', name, scales, inFeatures, outFeatures: out };
+      return { kind: 'int4', name, scales, inFeatures, outFeatures: out, blockSize: q.blockSize };
     }
     const stored = await storedTensor(name, transpose(weight, out, inFeatures), [inFeatures, out]);
     return { kind: 'float', ...stored };
@@ -202,10 +240,17 @@ export async function prepareWeights(
   const tied = config.tieWordEmbeddings || !source.has(LM_HEAD);
   let lmHead = embed;
   let lmHeadQuantized: ProjectionWeight | null = null;
-  if (options.quantizeLmHead && options.quantization !== 'none') {
+  const head = options.lmHead ?? 'float';
+  if (head !== 'float') {
     const name = tied ? `${LM_HEAD}.quantized` : LM_HEAD;
     const values = await source.read(tied ? EMBED_TOKENS : LM_HEAD);
-    lmHeadQuantized = await projection(name, values, config.vocabSize, hidden);
+    lmHeadQuantized = await projection(
+      name,
+      values,
+      config.vocabSize,
+      hidden,
+      head === 'int8' ? 'int8-blocks' : 'int4',
+    );
   } else if (tied) step(LM_HEAD);
   else lmHead = await storedTensor(LM_HEAD, await source.read(LM_HEAD), [config.vocabSize, hidden]);
 

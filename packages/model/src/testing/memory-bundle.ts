@@ -2,7 +2,13 @@ import { BundleError, type ModelBundleManifest, manifestShape } from '../bundle-
 import { bundleFingerprint, WeightsDigest } from '../convert/bundle-fingerprint.js';
 import type { DecoderConfig, WeightSource } from '../decoder-config.js';
 import { buildDecoderModel, type GraphFlavour } from '../graph/decoder-graph.js';
-import { prepareWeights, type Quantization, type WeightDtype } from '../graph/prepared-weights.js';
+import {
+  type LmHeadStorage,
+  prepareWeights,
+  type Quantization,
+  type WeightDtype,
+} from '../graph/prepared-weights.js';
+import type { Int4BlockSize } from '../graph/quantize.js';
 import { InlineTensorSink } from '../onnx/memory-sink.js';
 import { encodeModel } from '../onnx/onnx-model.js';
 import type { ModelBundle } from '../read-bundle.js';
@@ -23,8 +29,10 @@ export interface MemoryBundleOptions {
   readonly graph?: GraphFlavour;
   /** `MatMulNBits`' `accuracy_level` (int4). */
   readonly accuracyLevel?: number;
-  /** Quantize the LM head too (int8 / int4). */
-  readonly quantizeLmHead?: boolean;
+  /** How to store the LM head (default float). */
+  readonly lmHead?: LmHeadStorage;
+  /** Inputs per scale of int4 weights. */
+  readonly int4BlockSize?: Int4BlockSize;
 }
 
 /**
@@ -49,7 +57,8 @@ export async function memoryBundle(
   const prepared = await prepareWeights(config, weights, sink, {
     dtype,
     quantization,
-    quantizeLmHead: options.quantizeLmHead,
+    lmHead: options.lmHead,
+    int4BlockSize: options.int4BlockSize,
   });
   const digest = new WeightsDigest();
   for (const init of sink.initializers) {

@@ -98,8 +98,8 @@ export class ReferenceModel {
       });
     }
     const embed = await source.read(EMBED_TOKENS);
-    const lmHead =
-      config.tieWordEmbeddings || !source.has(LM_HEAD) ? embed : await source.read(LM_HEAD);
+    // A tied model's weights may still carry the head a bundle applies (a quantized copy).
+    const lmHead = source.has(LM_HEAD) ? await source.read(LM_HEAD) : embed;
     return new ReferenceModel(
       config,
       embed,
