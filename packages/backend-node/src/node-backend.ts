@@ -13,6 +13,7 @@ import {
   IN_PLACE_FROM,
   inPlaceCacheRefusal,
   openOrtModelSession,
+  plainAtFullDepth,
 } from '@litestage/ort-session';
 import * as ort from 'onnxruntime-node';
 import { defaultIntraOpThreads } from './intra-op-threads.js';
@@ -115,6 +116,10 @@ export const nodeBackend: Backend = {
           // On WebGPU, K/V stay on the device; CPU and CUDA sessions return them to the host.
           deviceCaches: provider === 'webgpu',
           inPlaceFrom: inPlaceFrom(provider, options.kvCache, bundle.manifest),
+          plainAtFullDepth: plainAtFullDepth(
+            options.fullDepthGraph,
+            bytesPerToken(bundle.manifest),
+          ),
           createSession,
         });
       } catch (error) {

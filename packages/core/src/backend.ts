@@ -84,7 +84,11 @@ export interface StepRequest {
   readonly withCosines?: boolean;
   /** Logits of every new position instead of the last only. */
   readonly allLogits?: boolean;
-  /** Run the plain graph (no gates); `skip` must then be empty. */
+  /**
+   * `true`: run the plain graph (no gates; `skip` must then be empty). `false`: the gated
+   * graph, even when nothing is skipped. Omitted: the session's choice, which may be the
+   * plain graph for a step that skips nothing (see `LoadOptions.fullDepthGraph`).
+   */
   readonly plain?: boolean;
 }
 
@@ -136,9 +140,16 @@ export interface LoadOptions {
    * an explicit `in-place`.
    */
   readonly kvCache?: KvCacheMode;
+  /**
+   * Which graph runs a step that skips nothing: `plain` (no gates, whose cost is then not
+   * paid at full depth; the plain graph's own copy of the weights is loaded on first use) or
+   * `gated`. Backend default when omitted; a bundle without a plain graph always runs gated.
+   */
+  readonly fullDepthGraph?: FullDepthGraph;
 }
 
 export type KvCacheMode = 'in-place' | 'copy';
+export type FullDepthGraph = 'plain' | 'gated';
 
 export interface Backend {
   /** Checks that the backend can work here (its runtime loads); throws with the reason if not. */

@@ -3,6 +3,7 @@ export type {
   BundleGraph,
   BundleManifest,
   BundleSource,
+  FullDepthGraph,
   KvCacheMode,
   LoadOptions,
   ModelSession,

@@ -17,3 +17,21 @@ export function bundleSessionOptions(
     extra: { session: manifest.quantization === 'int8' ? { disable_quant_qdq: '1' } : {} },
   };
 }
+
+/**
+ * Up to how many bytes of weights per decode token a backend runs full-depth steps on the
+ * plain graph by default. Below it the gates are a large share of a step (12.7% on the demo
+ * reasoner, about 2% on a TinyLlama-shaped int4 model, in `pnpm bench`) and the plain graph's
+ * own copy of the weights is cheap; above it the copy would cost more memory than the gates
+ * cost time.
+ */
+export const PLAIN_AT_FULL_DEPTH_BELOW = 256 * 2 ** 20;
+
+/** Whether a step that skips nothing runs the plain graph: `requested`, else by model size. */
+export function plainAtFullDepth(
+  requested: 'plain' | 'gated' | undefined,
+  bytesPerToken: number | null,
+): boolean {
+  if (requested !== undefined) return requested === 'plain';
+  return bytesPerToken !== null && bytesPerToken <= PLAIN_AT_FULL_DEPTH_BELOW;
+}

@@ -6,9 +6,11 @@ it('exports exactly the public API', async () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
       "IN_PLACE_FROM",
+      "PLAIN_AT_FULL_DEPTH_BELOW",
       "bundleSessionOptions",
       "inPlaceCacheRefusal",
       "openOrtModelSession",
+      "plainAtFullDepth",
     ]
   `);
 });

@@ -41,6 +41,11 @@ export interface OrtModelSessionOptions {
    * Omitted: caches are copied out after every step.
    */
   readonly inPlaceFrom?: number | undefined;
+  /**
+   * Run steps that skip nothing (and want no cosines) on the plain graph, when the bundle has
+   * one: the gates' cost is then not paid at full depth. Default false.
+   */
+  readonly plainAtFullDepth?: boolean;
   /** Creates an onnxruntime session for one of the bundle's graphs (from a path or bytes). */
   createSession(graph: BundleGraph, options: OrtSessionOptions): Promise<OrtInferenceSession>;
 }
@@ -80,6 +85,7 @@ export async function openOrtModelSession(options: OrtModelSessionOptions): Prom
       searchGraph ? () => create(searchGraph) : null,
       slicer,
       inPlaceFrom,
+      Boolean(options.plainAtFullDepth),
     );
   } catch (error) {
     await gated.release();
@@ -138,6 +144,8 @@ class OrtModelSession implements ModelSession {
     private readonly slicer: DeviceCacheSlicer | null,
     /** From which cache length sequences keep K/V in place (`InPlaceSequence`); null: never. */
     private readonly inPlaceFrom: number | null,
+    /** Whether a step that skips nothing runs the plain graph unless told otherwise. */
+    private readonly plainAtFullDepth: boolean,
   ) {
     this.fused = manifest.graphFlavour === 'fused';
   }
@@ -190,8 +198,11 @@ class OrtModelSession implements ModelSession {
     }
     const skip = request.skip;
     if (skip) checkMask(skip, numLayers);
-    const usePlain = Boolean(request.plain);
-    if (usePlain) {
+    const skipsNothing = !skip || !(skip.attn.some(Boolean) || skip.ffn.some(Boolean));
+    const usePlain =
+      request.plain ??
+      (this.plainAtFullDepth && skipsNothing && !request.withCosines && this.loadPlain !== null);
+    if (request.plain) {
       if (!this.loadPlain)
         throw new Error('this bundle has no plain graph (convert it with the plain graph)');
       if (skip && (skip.attn.some(Boolean) || skip.ffn.some(Boolean))) {

@@ -6,6 +6,7 @@ import {
   createEngine,
   type Engine,
   type EngineOptions,
+  type FullDepthGraph,
   type FullDepthOptions,
   fullDepthProfile,
   type KvCacheMode,
@@ -56,6 +57,8 @@ export interface OpenRuntimeOptions {
   readonly threads?: number;
   /** How K/V caches are kept between steps (`in-place` or `copy`); the backend's default when omitted. */
   readonly kvCache?: KvCacheMode;
+  /** Which graph runs steps that skip nothing (`plain` or `gated`); the backend's default when omitted. */
+  readonly fullDepthGraph?: FullDepthGraph;
 }
 
 /** Everything a command needs to answer questions with one bundle. */
@@ -113,6 +116,7 @@ export async function openRuntime(options: OpenRuntimeOptions): Promise<Runtime>
   const session = await backend.load(bundle, {
     ...(threads > 0 ? { threads } : {}),
     ...(options.kvCache ? { kvCache: options.kvCache } : {}),
+    ...(options.fullDepthGraph ? { fullDepthGraph: options.fullDepthGraph } : {}),
   });
   const deviceChoice: DeviceChoice = { requested: device, device: name as RunDevice, passedOver };
   return {

@@ -1,4 +1,4 @@
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ConvertOptions, convertCheckpoint } from '@litestage/model/convert';
@@ -30,6 +30,7 @@ export async function cachedBundle(
   if (await exists(join(out, 'litestage.json'))) return out;
   if (options.layout === 'optimum' && (await exists(join(out, 'config.json')))) return out;
   const partial = `${out}.partial`;
+  await mkdir(cache, { recursive: true });
   await rm(partial, { recursive: true, force: true });
   const started = performance.now();
   log(`converting ${name} (once; cached in ${cache}) ...`);

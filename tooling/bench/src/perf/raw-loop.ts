@@ -11,17 +11,29 @@ import * as ort from 'onnxruntime-node';
  */
 export async function rawDecodeLoop(
   bundle: string,
-  options: { readonly context: readonly number[]; readonly threads: number },
-): Promise<{ step(): Promise<void>; release(): Promise<void> }> {
+  options: {
+    readonly context: readonly number[];
+    readonly threads: number;
+    /** Which of the bundle's graphs (default gated). */
+    readonly graph?: 'gated' | 'plain';
+    /** Profile every run with onnxruntime's profiler, into files starting with this path. */
+    readonly profilePrefix?: string;
+  },
+): Promise<{ step(): Promise<void>; release(): Promise<void>; endProfiling(): void }> {
   const manifest = JSON.parse(
     await readFile(join(bundle, 'litestage.json'), 'utf8'),
   ) as BundleManifest;
-  const session = await ort.InferenceSession.create(join(bundle, manifest.graphs.gated.file), {
+  const graph = options.graph === 'plain' ? manifest.graphs.plain : manifest.graphs.gated;
+  if (!graph) throw new Error(`${bundle} has no plain graph`);
+  const session = await ort.InferenceSession.create(join(bundle, graph.file), {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
     intraOpNumThreads: options.threads,
     interOpNumThreads: 1,
     enableCpuMemArena: true,
+    ...(options.profilePrefix === undefined
+      ? {}
+      : { enableProfiling: true, profileFilePrefix: options.profilePrefix }),
   });
   const { numLayers, numKvHeads, headDim } = manifest;
   const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim]);
@@ -39,6 +51,7 @@ export async function rawDecodeLoop(
       await session.run(feedsFor([7], length, past));
     },
     release: () => session.release(),
+    endProfiling: () => session.endProfiling(),
   };
 }
 
