@@ -126,6 +126,15 @@ for (const threads of [1, 2]) {
         session: fus.session,
         request: { plain: true },
       },
+      ...(threads === 1
+        ? [
+            {
+              name: 'fused with cosine outputs (the search graph), 1 thread',
+              session: fus.session,
+              request: { plain: false, withCosines: true },
+            },
+          ]
+        : []),
     ],
     { context: contextOf(64), steps },
   );
@@ -176,7 +185,7 @@ result.demo = {
 md.push(
   '## Demo reasoner v2: graph flavours and threads',
   '',
-  `Decode step at full depth after a 64-token context, ${steps} interleaved steps per row. \`standard\` is the standard-op graph, the engine's graph before the fused one, and \`fused\` the default of \`litestage convert\`, both gated (the graph LiteStage skips in) with nothing skipped. \`fused plain\` is the same bundle's graph without gates, which the engine now runs for steps that skip nothing on a model this small (\`fullDepthGraph\`, plain by default below ${PLAIN_AT_FULL_DEPTH_BELOW / 2 ** 20} MiB of weights per token).`,
+  `Decode step at full depth after a 64-token context, ${steps} interleaved steps per row. \`standard\` is the standard-op graph, the engine's graph before the fused one, and \`fused\` the default of \`litestage convert\`, both gated (the graph LiteStage skips in) with nothing skipped. \`fused plain\` is the same bundle's graph without gates, which the engine now runs for steps that skip nothing on a model this small (\`fullDepthGraph\`, plain by default below ${PLAIN_AT_FULL_DEPTH_BELOW / 2 ** 20} MiB of weights per token). \`with cosine outputs\` is the search graph, which only the search's ranking step now runs: before, every decode step computed and fetched the cosines.`,
   '',
   '| graph | ms/token, median (min-max) | vs standard, 1 thread |',
   '| --- | ---: | ---: |',
