@@ -58,32 +58,32 @@ export function project(
     case 'int8-blocks':
       // Accuracy level 4 always: onnxruntime's 8-bit CPU kernel without int8 activations is
       // a slow fallback (about 80x slower on an LM head).
-      return b.op(
-        'MatMulNBits',
-        [x, weight.name, weight.scales],
-        {
-          K: weight.inFeatures,
-          N: weight.outFeatures,
-          bits: 8,
-          block_size: weight.blockSize,
-          accuracy_level: 4,
-        },
-        'com.microsoft',
-      );
+      return matMulNBits(b, x, weight, 8, 4);
     case 'int4':
-      return b.op(
-        'MatMulNBits',
-        [x, weight.name, weight.scales],
-        {
-          K: weight.inFeatures,
-          N: weight.outFeatures,
-          bits: 4,
-          block_size: weight.blockSize,
-          ...(accuracyLevel === undefined ? {} : { accuracy_level: accuracyLevel }),
-        },
-        'com.microsoft',
-      );
+      return matMulNBits(b, x, weight, 4, accuracyLevel);
   }
+}
+
+/** `com.microsoft.MatMulNBits` on block-quantized weights of `bits` bits. */
+function matMulNBits(
+  b: GraphBuilder,
+  x: string,
+  weight: Extract<ProjectionWeight, { kind: 'int4' | 'int8-blocks' }>,
+  bits: 4 | 8,
+  accuracyLevel: number | undefined,
+): string {
+  return b.op(
+    'MatMulNBits',
+    [x, weight.name, weight.scales],
+    {
+      K: weight.inFeatures,
+      N: weight.outFeatures,
+      bits,
+      block_size: weight.blockSize,
+      ...(accuracyLevel === undefined ? {} : { accuracy_level: accuracyLevel }),
+    },
+    'com.microsoft',
+  );
 }
 
 /** The last `count` positions (a scalar-or-[1] int64 input) of `[batch, seq, ...]` along seq. */
