@@ -22,6 +22,7 @@ import { MaxNewTokensCriteria, StoppingCriteriaList, TokenSampler } from '@lites
 import { median } from '@litestage/search';
 import { compareEngines, questionOfRecord } from '@litestage/tasks';
 import { collectTaskQuestions, writeFileAtomic } from '@litestage/tasks/node';
+import type * as ort from 'onnxruntime-node';
 import { measureBandwidth } from './perf/bandwidth.js';
 import { type LlamaBenchRow, runLlamaBench } from './perf/llama-cpp.js';
 import { cachedBundle, DEMO_CHECKPOINT, tinyLlamaCheckpoint } from './perf/models.js';
@@ -453,6 +454,52 @@ for (const threads of [1, 2]) {
   });
 }
 
+// Session options on the default int4 step, each against the engine's own (optimization
+// 'all', the CPU arena, no spinning threads), on a bare loop of the gated graph.
+log('session options on the default int4 step ...');
+const noSpin = { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } };
+const optionCases: {
+  name: string;
+  threads: number;
+  options: ort.InferenceSession.SessionOptions;
+}[] = [
+  { name: "1 thread: the engine's options", threads: 1, options: { extra: { session: noSpin } } },
+  {
+    name: '1 thread: optimization level extended',
+    threads: 1,
+    options: { graphOptimizationLevel: 'extended', extra: { session: noSpin } },
+  },
+  {
+    name: '1 thread: no CPU memory arena',
+    threads: 1,
+    options: { enableCpuMemArena: false, extra: { session: noSpin } },
+  },
+  {
+    name: "2 threads: the engine's options (no spinning)",
+    threads: 2,
+    options: { extra: { session: noSpin } },
+  },
+  { name: '2 threads: spinning threads', threads: 2, options: {} },
+];
+const optionLoops = [];
+for (const c of optionCases) {
+  optionLoops.push(
+    await rawDecodeLoop(int4, {
+      context: contextOf(64),
+      threads: c.threads,
+      sessionOptions: c.options,
+    }),
+  );
+}
+const sessionOptionRows = await interleaved(
+  optionCases.map((c, i) => ({
+    name: c.name,
+    run: (optionLoops[i] as (typeof optionLoops)[number]).step,
+  })),
+  { rounds: quick ? 3 : 15, warmup: 2 },
+);
+for (const loop of optionLoops) await loop.release();
+
 // Our other weight formats on the same shape, for the table against llama.cpp: int8 and fp32.
 const fp32Fits = totalmem() >= 12 * 2 ** 30;
 const otherFormats: { name: string; bundle: string }[] = [
@@ -533,6 +580,7 @@ result.int4Settings = {
   ),
 };
 result.int4Profile = profiles;
+result.int4SessionOptions = sessionOptionRows;
 result.formats = formatRows;
 tiny.decode = tinyDecode;
 tiny.weightBytesPerToken = bytes.total;
@@ -601,6 +649,21 @@ md.push(
   '',
   ...int4SettingsSection(),
   ...profileSection(),
+  '## Session options',
+  '',
+  `The default int4 bundle's gated graph at full depth, context 64, on a bare \`session.run\` loop, each row a session of its own, interleaved (${quick ? 3 : 15} rounds). The engine's options: optimization level \`all\`, the CPU memory arena, intra-op threads that do not spin.`,
+  '',
+  '| session | ms/token | vs the engine options |',
+  '| --- | ---: | ---: |',
+  ...Object.entries(sessionOptionRows).map(([name, s]) => {
+    const base = sessionOptionRows[
+      name.startsWith('1')
+        ? "1 thread: the engine's options"
+        : "2 threads: the engine's options (no spinning)"
+    ] as Spread;
+    return `| ${name} | ${ms(s)} | ${(base.median / s.median).toFixed(2)}x |`;
+  }),
+  '',
   ...llamaSection(),
   `Total: ${((performance.now() - started) / 60000).toFixed(1)} minutes${quick ? ' (--quick: fewer steps, not for the record)' : ''}. Load average (1 min) ${startLoad.toFixed(2)} at the start and ${loadavg()[0]?.toFixed(2)} at the end, on ${machine.cores} cores: above about 1, another process shared the CPUs and the 2-thread rows say little.`,
   '',

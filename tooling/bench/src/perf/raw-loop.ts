@@ -18,6 +18,8 @@ export async function rawDecodeLoop(
     readonly graph?: 'gated' | 'plain';
     /** Profile every run with onnxruntime's profiler, into files starting with this path. */
     readonly profilePrefix?: string;
+    /** Session options over the defaults below (optimization level, arena, spinning). */
+    readonly sessionOptions?: ort.InferenceSession.SessionOptions;
   },
 ): Promise<{ step(): Promise<void>; release(): Promise<void>; endProfiling(): void }> {
   const manifest = JSON.parse(
@@ -34,6 +36,7 @@ export async function rawDecodeLoop(
     ...(options.profilePrefix === undefined
       ? {}
       : { enableProfiling: true, profileFilePrefix: options.profilePrefix }),
+    ...options.sessionOptions,
   });
   const { numLayers, numKvHeads, headDim } = manifest;
   const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, numKvHeads, 0, headDim]);
