@@ -481,7 +481,7 @@ const optionCases: {
   },
   { name: '2 threads: spinning threads', threads: 2, options: {} },
 ];
-const optionLoops = [];
+const optionLoops: Awaited<ReturnType<typeof rawDecodeLoop>>[] = [];
 for (const c of optionCases) {
   optionLoops.push(
     await rawDecodeLoop(int4, {
@@ -494,7 +494,7 @@ for (const c of optionCases) {
 const sessionOptionRows = await interleaved(
   optionCases.map((c, i) => ({
     name: c.name,
-    run: (optionLoops[i] as (typeof optionLoops)[number]).step,
+    run: (optionLoops[i] as Awaited<ReturnType<typeof rawDecodeLoop>>).step,
   })),
   { rounds: quick ? 3 : 15, warmup: 2 },
 );
