@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from '@litestage/search';
 import { rawDecodeLoop } from './raw-loop.js';
 
 /** One kind of kernel in a decode step, as onnxruntime's profiler timed it. */
@@ -26,21 +27,14 @@ interface ProfileEvent {
   };
 }
 
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-
-const lastDim = (
-  shapes: ProfileEvent['args'] extends infer A ? A : never,
+/** The last dimension of a kernel's first input or output, as the profiler records it. */
+function lastDim(
+  args: ProfileEvent['args'],
   key: 'input_type_shape' | 'output_type_shape',
-) => {
-  const shape = Object.values(shapes?.[key]?.[0] ?? {})[0] ?? [];
+): number {
+  const shape: readonly number[] = Object.values(args?.[key]?.[0] ?? {})[0] ?? [];
   return shape[shape.length - 1] as number;
-};
+}
 
 /** A kernel's kind: its op, and for `MatMulNBits` / `MatMul` / `Gemm` its widths. */
 function kernelOf(event: ProfileEvent): Pick<KernelShare, 'op' | 'inputs' | 'width'> {

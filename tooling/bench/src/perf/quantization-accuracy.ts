@@ -8,6 +8,7 @@ import {
 } from '@litestage/model/convert';
 import { openBundle } from '@litestage/model/node';
 import { openRuntime } from '@litestage/runtime';
+import { argmax, logSumExp } from '@litestage/sampler';
 import { cachedBundle, DEMO_CHECKPOINT } from './models.js';
 
 /** One way of converting a model, named for the report. */
@@ -107,22 +108,6 @@ export interface AccuracyComparison {
   readonly greedySameAsFp32: number;
 }
 
-function argmax(values: Float32Array, from: number, width: number): number {
-  let best = from;
-  for (let i = from + 1; i < from + width; i++)
-    if ((values[i] as number) > (values[best] as number)) best = i;
-  return best - from;
-}
-
-function logSoftmax(row: Float32Array): Float64Array {
-  let max = Number.NEGATIVE_INFINITY;
-  for (const v of row) max = Math.max(max, v);
-  let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
-  const lse = max + Math.log(sum);
-  return Float64Array.from(row, (v) => v - lse);
-}
-
 /** Greedy tokens after `prompt`, one decode step at a time. */
 async function greedy(bundle: string, prompt: readonly number[], steps: number) {
   const runtime = await openRuntime({ bundle, threads: 1 });
@@ -133,7 +118,7 @@ async function greedy(bundle: string, prompt: readonly number[], steps: number) 
     let feed = [...prompt];
     for (let step = 0; step < steps; step++) {
       const out = await runtime.session.step(sequence, { tokens: feed });
-      const next = argmax(out.logits, out.logits.length - vocab, vocab);
+      const next = argmax(out.logits.subarray(out.logits.length - vocab));
       tokens.push(next);
       feed = [next];
     }
@@ -195,11 +180,14 @@ export async function compareQuantization(
       const g = got[t] as Float32Array;
       for (let i = 0; i < w.length; i++)
         maxAbs = Math.max(maxAbs, Math.abs((w[i] as number) - (g[i] as number)));
-      const p = logSoftmax(w);
-      const q = logSoftmax(g);
-      for (let i = 0; i < p.length; i++)
-        kl += Math.exp(p[i] as number) * ((p[i] as number) - (q[i] as number));
-      if (argmax(w, 0, w.length) === argmax(g, 0, g.length)) agree++;
+      // KL(p || q) over log-probabilities log p = w - lse(w), log q = g - lse(g).
+      const lw = logSumExp(w);
+      const lg = logSumExp(g);
+      for (let i = 0; i < w.length; i++) {
+        const logP = (w[i] as number) - lw;
+        kl += Math.exp(logP) * (logP - ((g[i] as number) - lg));
+      }
+      if (argmax(w) === argmax(g)) agree++;
     });
     const own = await greedy(bundle, prompt, model.steps);
     const firstDiff = own.findIndex((t, i) => t !== reference[i]);
