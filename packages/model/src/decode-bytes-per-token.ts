@@ -38,10 +38,11 @@ export function decodeWeightBytes(
   const { hiddenSize: d, intermediateSize: ffn, numHeads, numKvHeads, headDim } = config;
   const int4 = int4Bytes(manifest.int4BlockSize ?? 32);
   const projectionBytes = quantization === 'int4' ? int4 : FLOAT_BYTES;
-  // Older int8 bundles' quantized head was a DequantizeLinear, folded back to float32.
-  const head = manifest.lmHead ?? (manifest.quantizeLmHead ? quantization : 'none');
-  const headBytes =
-    head === 'int4' ? int4 : head === 'int8' && manifest.lmHead ? INT8_BLOCK_BYTES : FLOAT_BYTES;
+  // Older bundles' `quantizeLmHead` quantized the head like the projections: packed in int4
+  // bundles, a DequantizeLinear folded back to float32 in int8 ones.
+  const head =
+    manifest.lmHead ?? (manifest.quantizeLmHead && quantization === 'int4' ? 'int4' : 'float');
+  const headBytes = head === 'int4' ? int4 : head === 'int8' ? INT8_BLOCK_BYTES : FLOAT_BYTES;
   const attention = d * headDim * (2 * numHeads + 2 * numKvHeads) * projectionBytes;
   const feedForward = 3 * d * ffn * projectionBytes;
   const lmHead = config.vocabSize * d * headBytes;

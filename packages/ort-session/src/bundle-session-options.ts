@@ -20,8 +20,8 @@ export function bundleSessionOptions(
 
 /**
  * Up to how many bytes of weights per decode token a backend runs full-depth steps on the
- * plain graph by default. Below it the gates are a large share of a step (12.7% on the demo
- * reasoner, about 2% on a TinyLlama-shaped int4 model, in `pnpm bench`) and the plain graph's
+ * plain graph by default. Below it the gates are a large share of a step (13% on the demo
+ * reasoner, 3% on a TinyLlama-shaped int4 model, in `pnpm bench`) and the plain graph's
  * own copy of the weights is cheap; above it the copy would cost more memory than the gates
  * cost time.
  */
